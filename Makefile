@@ -1,0 +1,59 @@
+# memcgc — build, test and run everything from here.
+#
+#   make deps     install the Debian packages the build and the tests need
+#   make          build memcgc (and, as they land, memcg-run)
+#   make check    deps + build + the whole test suite (what CI runs)
+#   make demo     the main job on an example policy
+#   make fuzz     a long fuzzing run over the front end
+#   make bench    benchmarks, with figures printed
+
+BUILD    ?= build
+CC       ?= cc
+CLANG    ?= clang-19
+LLVM_CONFIG ?= llvm-config-19
+PREFIX   ?= /usr/local
+
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -I$(BUILD)/grammar -Icompiler -MMD -MP
+CFLAGS   += -DMEMCGC_STDLIB_DIR='"$(PREFIX)/share/memcgc/stdlib"'
+LDLIBS   :=
+
+all: $(BUILD)/memcgc
+
+include compiler/compiler.mk
+-include runtime/runtime.mk
+-include tests/vm/vm.mk
+include tests/tests.mk
+
+# Debian packages: the build (flex, bison, LLVM 19, libbpf, libelf), the tests (clang-19
+# with libFuzzer and the sanitizers, bpftool) and the test kernel (linux-source-6.12, its
+# build tools, QEMU, busybox, stress-ng).
+DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-19 \
+	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev bpftool \
+	linux-source-6.12 bc libssl-dev dwarves cpio xz-utils qemu-system-x86 \
+	busybox-static stress-ng gnuplot-nox
+DEPS_STAMP := $(BUILD)/.deps-$(shell echo $(DEB_PACKAGES) | md5sum | cut -c1-8)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Status}\n' $(DEB_PACKAGES) 2>/dev/null \
+		| awk '$$2 != "installed" {print $$1}'; \
+		for p in $(DEB_PACKAGES); do dpkg-query -W $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$(echo $$missing | tr '\n' ' ')"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "deps: all Debian packages present"; fi
+	@mkdir -p $(BUILD) && touch $@
+
+demo: all
+	@echo "== memcgc --check examples/priority.mcp"
+	$(BUILD)/memcgc --check examples/priority.mcp
+	@echo "== memcgc --emit=ast examples/priority.mcp"
+	$(BUILD)/memcgc --emit=ast examples/priority.mcp
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps demo clean
+.DELETE_ON_ERROR:
