@@ -21,11 +21,6 @@ LDLIBS   :=
 
 all: $(BUILD)/memcgc
 
-include compiler/compiler.mk
--include runtime/runtime.mk
--include tests/vm/vm.mk
-include tests/tests.mk
-
 # Debian packages: the build (flex, bison, LLVM 19, libbpf, libelf), the tests (clang-19
 # with libFuzzer and the sanitizers, bpftool) and the test kernel (linux-source-6.12, its
 # build tools, QEMU, busybox, stress-ng).
@@ -45,6 +40,13 @@ $(DEPS_STAMP):
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	else echo "deps: all Debian packages present"; fi
 	@mkdir -p $(BUILD) && touch $@
+
+include compiler/compiler.mk
+include runtime/libbpf.mk
+-include runtime/runtime.mk
+-include tests/vm/vm.mk
+include tests/tests.mk
+
 
 demo: all
 	@echo "== memcgc --check examples/priority.mcp"
