@@ -1,0 +1,40 @@
+# memcgc: the grammar (flex, bison) and the compiler's passes.
+
+FRONTEND_SRCS := compiler/arena.c compiler/source.c compiler/diag.c compiler/units.c \
+	compiler/signals.c compiler/actions.c compiler/ast.c compiler/load.c \
+	compiler/resolve.c compiler/check.c compiler/frontend.c grammar/grammar_actions.c
+GRAMMAR_GEN := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
+FRONTEND_OBJS := $(FRONTEND_SRCS:%.c=$(BUILD)/%.o) $(GRAMMAR_GEN:.c=.o)
+MEMCGC_OBJS := $(BUILD)/compiler/memcgc.o
+
+CFLAGS += -Igrammar
+
+$(BUILD)/grammar/parser.c $(BUILD)/grammar/parser.h: grammar/parser.y | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  BISON   $<"
+	@bison -Wall -Werror --defines=$(BUILD)/grammar/parser.h -o $(BUILD)/grammar/parser.c $<
+
+$(BUILD)/grammar/lexer.c: grammar/lexer.l | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  FLEX    $<"
+	@flex -o $@ $<
+
+# Generated code is compiled without the warnings that flex's and bison's output trips.
+$(BUILD)/grammar/%.o: $(BUILD)/grammar/%.c $(BUILD)/grammar/parser.h
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-shadow -c -o $@ $<
+
+$(BUILD)/%.o: %.c | $(BUILD)/grammar/parser.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libfrontend.a: $(FRONTEND_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/memcgc: $(MEMCGC_OBJS) $(BUILD)/libfrontend.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,133 @@
+/* The syntax tree of a policy, as the parser builds it and the passes annotate it. */
+#ifndef MEMCGC_AST_H
+#define MEMCGC_AST_H
+
+#include <stdio.h>
+
+#include "actions.h"
+#include "arena.h"
+#include "diag.h"
+#include "signals.h"
+#include "source.h"
+#include "types.h"
+
+enum node_kind {
+	/* built by the parser */
+	N_QUANTITY,     /* a literal: 100/s, 4 MiB, 200ms, 3 */
+	N_NAME,         /* a bare name */
+	N_CALL,         /* name(args) */
+	N_UNARY,        /* not x, -x */
+	N_BINARY,       /* x op y */
+	N_OVER,         /* x over window */
+	/* what resolve turns names and calls into */
+	N_SIGNAL,       /* a signal of a cgroup */
+	N_PARAM,        /* a parameter */
+	N_CGROUP,       /* a cgroup, as an argument */
+	N_ARG,          /* inside a define's body: its parameter number `index` */
+};
+
+enum op {
+	OP_NONE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG,
+	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
+	OP_AND, OP_OR, OP_NOT,
+};
+const char *op_str(enum op op);
+
+struct cgroup_decl;
+struct param_decl;
+struct define_decl;
+
+struct node {
+	enum node_kind kind;
+	struct span at;                 /* the whole expression */
+	struct span op_at;              /* N_UNARY, N_BINARY, N_OVER: the operator */
+	enum op op;
+	struct node *a, *b;             /* operands; N_OVER: a over b */
+	const char *name;               /* N_NAME, N_CALL */
+	struct vec args;                /* N_CALL */
+	struct value value;             /* N_QUANTITY */
+	const char *unit;               /* N_QUANTITY: the unit as written */
+	/* resolved */
+	const struct signal *signal;    /* N_SIGNAL: NULL for event(cg, NAME) */
+	const char *event;              /* N_SIGNAL from event(cg, NAME) */
+	struct cgroup_decl *cgroup;     /* N_SIGNAL, N_CGROUP */
+	struct param_decl *param;       /* N_PARAM */
+	int index;                      /* N_ARG */
+	const struct node *expanded_from;  /* the call of a define this node came from */
+	/* checked */
+	enum vtype type;
+	double window_ns;               /* N_SIGNAL: the rate's window */
+};
+
+struct cgroup_decl {
+	const char *name;
+	struct span at;
+	const char *default_path;       /* NULL: must be bound at run time */
+	int used;
+	int index;
+};
+
+struct param_decl {
+	const char *name;
+	struct span at;
+	struct node *init;
+	struct value value;             /* the default, once checked */
+	int used;
+	int index;
+};
+
+struct define_decl {
+	const char *name;
+	struct span at;
+	struct vec params;              /* const char * */
+	struct node *body;              /* resolved once; N_ARG for the parameters */
+	int resolving;                  /* guards against a define that uses itself */
+	int resolved;
+	int used;
+};
+
+struct action {
+	const struct action_kind *kind;
+	const char *name;               /* as written, before lookup */
+	struct span at;                 /* the whole action */
+	struct vec args;                /* as written; normally one cgroup */
+	struct cgroup_decl *target;
+	enum assign assign;             /* as written */
+	struct span assign_at;
+	struct node *value;             /* NULL when none was written */
+	struct node *hold;              /* NULL: the default */
+	double hold_ns;
+};
+
+struct rule {
+	struct span at;                 /* the `when` line up to its colon */
+	struct node *cond;
+	struct node *for_;              /* NULL: none */
+	struct vec actions;             /* struct action * */
+	double for_ns;
+	int index;
+};
+
+enum decl_kind { D_CGROUP, D_PARAM, D_DEFINE, D_RULE, D_IMPORT };
+
+/* A whole policy: its files and declarations in source order, imports inlined. */
+struct policy {
+	struct arena arena;
+	struct diag_sink diag;
+	const char *name;               /* the main file's name without directory or .mcp */
+	struct vec files;               /* struct src_file * */
+	struct vec cgroups, params, defines, rules;
+	struct vec include_dirs;        /* -I, in order */
+	const char *stdlib_dir;
+	int imports_allowed;            /* off in the fuzz harness */
+	double default_hold_ns;
+};
+
+struct node *node_new(struct policy *p, enum node_kind kind, struct span at);
+/* A copy of the whole tree. */
+struct node *node_clone(struct policy *p, const struct node *n);
+
+/* --emit=ast */
+void ast_dump(const struct policy *p, FILE *out);
+
+#endif

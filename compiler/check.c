@@ -1,0 +1,522 @@
+/* Types and units. Every expression gets a type (rate, size, duration, number, condition);
+ * signals get their window; parameters, windows, `for` and `hold` times and action values
+ * are checked against what the kernel's hooks can take. */
+#include "passes.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define DIAG (&p->diag)
+#define NS_PER_S 1e9
+
+static const double DEFAULT_WINDOW_NS = 1 * NS_PER_S;
+static const double MIN_WINDOW_NS = 0.1 * NS_PER_S;
+static const double MAX_WINDOW_NS = 3600 * NS_PER_S;
+static const double MAX_TIME_NS = 86400 * NS_PER_S;
+static const double SMALLEST_PAGE = 4096;
+
+/* Reporting at a node: the notes say which define each expansion came from. */
+static void node_diag(struct policy *p, enum diag_level level, const struct node *n,
+		      struct span at, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void node_diag(struct policy *p, enum diag_level level, const struct node *n,
+		      struct span at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vat(DIAG, level, at, fmt, ap);
+	va_end(ap);
+	for (const struct node *call = n->expanded_from; call; call = call->expanded_from)
+		note_at(DIAG, call->at, "in this use of '%s'", call->name);
+}
+#define node_error(p, n, ...) node_diag(p, DIAG_ERROR, n, (n)->at, __VA_ARGS__)
+#define node_warning(p, n, ...) node_diag(p, DIAG_WARNING, n, (n)->at, __VA_ARGS__)
+
+/* Properties of trees */
+
+static int has_signal(const struct node *n)
+{
+	return n && (n->kind == N_SIGNAL || has_signal(n->a) || has_signal(n->b));
+}
+
+static int is_constant(const struct node *n)
+{
+	switch (n->kind) {
+	case N_QUANTITY:
+	case N_PARAM:
+		return 1;
+	case N_UNARY:
+		return is_constant(n->a);
+	case N_BINARY:
+		return is_constant(n->a) && is_constant(n->b);
+	default:
+		return 0;
+	}
+}
+
+static int is_arithmetic(enum vtype t)
+{
+	return t == T_NUMBER || t == T_RATE || t == T_SIZE || t == T_DURATION;
+}
+
+/* The value of a constant expression, parameters at their defaults. */
+static struct value const_eval(const struct node *n)
+{
+	struct value a, b;
+	switch (n->kind) {
+	case N_QUANTITY:
+		return n->value;
+	case N_PARAM:
+		return n->param->value;
+	case N_UNARY:
+		a = const_eval(n->a);
+		return (struct value){ n->type, -a.v, -a.pages };
+	case N_BINARY:
+		a = const_eval(n->a);
+		b = const_eval(n->b);
+		switch (n->op) {
+		case OP_ADD: return (struct value){ n->type, a.v + b.v, a.pages + b.pages };
+		case OP_SUB: return (struct value){ n->type, a.v - b.v, a.pages - b.pages };
+		case OP_MUL:
+			if (a.type == T_NUMBER)
+				return (struct value){ n->type, a.v * b.v, a.v * b.pages };
+			return (struct value){ n->type, a.v * b.v, a.pages * b.v };
+		case OP_DIV: return (struct value){ n->type, a.v / b.v, a.pages / b.v };
+		default: break;
+		}
+		break;
+	default:
+		break;
+	}
+	return (struct value){ T_ERROR, 0, 0 };
+}
+
+/* Typing */
+
+struct checker {
+	struct policy *p;
+};
+
+static enum vtype type_of(struct checker *c, struct node *n, double window_ns);
+
+static void hint_rate_literal(struct policy *p, const struct node *n)
+{
+	if (n->kind == N_QUANTITY && n->value.type == T_NUMBER)
+		diag_hint(DIAG, "write it as a rate: %g/s", n->value.v);
+	else if (n->kind == N_PARAM)
+		diag_hint(DIAG, "declare '%s' as a rate, for example 'param %s = 100/s'",
+			  n->param->name, n->param->name);
+	else
+		diag_hint(DIAG, "rates are written like 100/s or 6000/min");
+}
+
+static enum vtype check_comparison(struct checker *c, struct node *n, enum vtype l, enum vtype r)
+{
+	struct policy *p = c->p;
+	if (!is_arithmetic(l) || !is_arithmetic(r)) {
+		node_error(p, n, "'%s' compares values, not %s", op_str(n->op),
+			   type_name(is_arithmetic(l) ? r : l));
+		return T_ERROR;
+	}
+	if (l != r) {
+		node_error(p, n, "cannot compare %s with %s", type_name(l), type_name(r));
+		if (l == T_RATE && r == T_NUMBER)
+			hint_rate_literal(p, n->b);
+		else if (r == T_RATE && l == T_NUMBER)
+			hint_rate_literal(p, n->a);
+		return T_ERROR;
+	}
+	return T_BOOL;
+}
+
+static enum vtype check_arithmetic(struct checker *c, struct node *n, enum vtype l, enum vtype r)
+{
+	struct policy *p = c->p;
+	if (!is_arithmetic(l) || !is_arithmetic(r)) {
+		enum vtype bad = is_arithmetic(l) ? r : l;
+		node_error(p, n, "'%s' takes values, not %s", op_str(n->op), type_name(bad));
+		if (bad == T_CGROUP)
+			diag_hint(DIAG, "a cgroup is measured through a signal, e.g. pgscan(%s)",
+				  (n->a->kind == N_CGROUP ? n->a : n->b)->cgroup->name);
+		return T_ERROR;
+	}
+	switch (n->op) {
+	case OP_ADD:
+	case OP_SUB:
+		if (l == r)
+			return l;
+		node_error(p, n, "cannot %s %s %s %s", n->op == OP_ADD ? "add" : "subtract",
+			   type_name(r), n->op == OP_ADD ? "to" : "from", type_name(l));
+		return T_ERROR;
+	case OP_MUL:
+		if (l == T_NUMBER || r == T_NUMBER)
+			return l == T_NUMBER ? r : l;
+		node_error(p, n, "cannot multiply %s by %s; one side must be a plain number",
+			   type_name(l), type_name(r));
+		return T_ERROR;
+	case OP_DIV:
+		if (r != T_NUMBER) {
+			node_error(p, n, "%s can only be divided by a plain number", type_name(l));
+			if (l == r && l == T_RATE)
+				diag_hint(DIAG, "compare 'a > 2 * b' rather than 'a / b > 2'");
+			return T_ERROR;
+		}
+		if (is_constant(n->b) && const_eval(n->b).v == 0) {
+			node_error(p, n->b, "division by zero");
+			return T_ERROR;
+		}
+		return l;
+	default:
+		return T_ERROR;
+	}
+}
+
+static enum vtype check_logic(struct checker *c, struct node *n, enum vtype l, enum vtype r)
+{
+	struct policy *p = c->p;
+	struct node *bad = l != T_BOOL ? n->a : r != T_BOOL ? n->b : NULL;
+	if (!bad)
+		return T_BOOL;
+	node_error(p, bad, "'%s' joins conditions; this is %s", op_str(n->op), type_name(bad->type));
+	if (bad->type == T_RATE)
+		diag_hint(DIAG, "compare it with a rate, for example '... > 100/s'");
+	return T_ERROR;
+}
+
+static enum vtype check_binary(struct checker *c, struct node *n, double window_ns)
+{
+	enum vtype l = type_of(c, n->a, window_ns), r = type_of(c, n->b, window_ns);
+	if (l == T_ERROR || r == T_ERROR)
+		return T_ERROR;
+	switch (n->op) {
+	case OP_AND:
+	case OP_OR:
+		return check_logic(c, n, l, r);
+	case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: case OP_NE:
+		return check_comparison(c, n, l, r);
+	default:
+		return check_arithmetic(c, n, l, r);
+	}
+}
+
+static enum vtype check_unary(struct checker *c, struct node *n, double window_ns)
+{
+	struct policy *p = c->p;
+	enum vtype t = type_of(c, n->a, window_ns);
+	if (t == T_ERROR)
+		return T_ERROR;
+	if (n->op == OP_NOT && t != T_BOOL) {
+		node_error(p, n->a, "'not' takes a condition; this is %s", type_name(t));
+		return T_ERROR;
+	}
+	if (n->op == OP_NEG && !is_arithmetic(t)) {
+		node_error(p, n->a, "'-' takes a value; this is %s", type_name(t));
+		return T_ERROR;
+	}
+	return t;
+}
+
+/* `x over W`: W is a duration written in the policy, because it sizes the windows that the
+ * compiled object keeps. */
+static enum vtype check_over(struct checker *c, struct node *n)
+{
+	struct policy *p = c->p;
+	const struct node *w = n->b;
+	char buf[64];
+	if (w->kind != N_QUANTITY || w->value.type != T_DURATION) {
+		if (w->kind == N_QUANTITY && w->value.type == T_ERROR)
+			return T_ERROR;
+		node_error(p, w, "'over' takes a duration written out, like 'over 5s'");
+		if (w->kind == N_PARAM)
+			diag_hint(DIAG, "windows are fixed when the policy is compiled; parameters "
+				  "can change at run time");
+		return T_ERROR;
+	}
+	double ns = w->value.v;
+	if (ns < MIN_WINDOW_NS || ns > MAX_WINDOW_NS) {
+		node_error(p, w, "a window of %s is out of range: windows are 100ms to 1h",
+			   value_str(w->value, buf, sizeof(buf)));
+		return T_ERROR;
+	}
+	enum vtype t = type_of(c, n->a, ns);
+	if (t != T_ERROR && !has_signal(n->a))
+		node_warning(p, n, "'over' has no signal to apply to");
+	if (t != T_ERROR && t != T_RATE) {
+		node_error(p, n->a, "'over' applies to rates; this is %s", type_name(t));
+		return T_ERROR;
+	}
+	return t;
+}
+
+static enum vtype type_of(struct checker *c, struct node *n, double window_ns)
+{
+	enum vtype t = T_ERROR;
+	switch (n->kind) {
+	case N_QUANTITY:
+		t = n->value.type;
+		break;
+	case N_PARAM:
+		n->param->used = 1;
+		t = n->param->value.type;
+		break;
+	case N_CGROUP:
+		t = T_CGROUP;
+		break;
+	case N_SIGNAL:
+		if (n->cgroup)
+			n->cgroup->used = 1;
+		if (!n->window_ns)
+			n->window_ns = window_ns;
+		t = n->cgroup ? T_RATE : T_ERROR;
+		break;
+	case N_UNARY:
+		t = check_unary(c, n, window_ns);
+		break;
+	case N_BINARY:
+		t = check_binary(c, n, window_ns);
+		break;
+	case N_OVER:
+		t = check_over(c, n);
+		break;
+	default:
+		node_error(c->p, n, "internal error: unresolved expression");
+		break;
+	}
+	return n->type = t;
+}
+
+/* Parameters */
+
+static void check_param(struct checker *c, struct param_decl *d)
+{
+	struct policy *p = c->p;
+	struct node *n = d->init;
+	d->value.type = T_ERROR;
+	if (!n)
+		return;
+	enum vtype t = type_of(c, n, DEFAULT_WINDOW_NS);
+	if (t == T_ERROR)
+		return;
+	if (!is_constant(n) || has_signal(n)) {
+		node_error(p, n, "the default of parameter '%s' must be a constant", d->name);
+		return;
+	}
+	if (!is_arithmetic(t)) {
+		node_error(p, n, "a parameter is a rate, a size, a duration or a number, not %s",
+			   type_name(t));
+		return;
+	}
+	struct value v = const_eval(n);
+	if (t != T_NUMBER && (v.v < 0 || v.pages < 0)) {
+		node_error(p, n, "parameter '%s' cannot be negative", d->name);
+		return;
+	}
+	d->value = v;
+	d->value.type = t;
+}
+
+/* `for` and `hold` times: durations, parameters allowed. */
+static int check_time(struct checker *c, struct node *n, const char *what, double *ns)
+{
+	struct policy *p = c->p;
+	char buf[64];
+	enum vtype t = type_of(c, n, DEFAULT_WINDOW_NS);
+	if (t == T_ERROR)
+		return 0;
+	if (!is_constant(n)) {
+		node_error(p, n, "'%s' takes a constant duration", what);
+		return 0;
+	}
+	if (t != T_DURATION) {
+		node_error(p, n, "'%s' takes a duration, not %s", what, type_name(t));
+		if (t == T_NUMBER && n->kind == N_QUANTITY)
+			diag_hint(DIAG, "write %gs or %gms", n->value.v, n->value.v);
+		return 0;
+	}
+	struct value v = const_eval(n);
+	if (v.v < 0 || v.v > MAX_TIME_NS) {
+		node_error(p, n, "'%s %s' is out of range: 0s to 24h", what,
+			   value_str(v, buf, sizeof(buf)));
+		return 0;
+	}
+	*ns = v.v;
+	return 1;
+}
+
+/* Actions */
+
+static const char *assign_str(enum assign a)
+{
+	return a == ASSIGN_ADD ? "+=" : a == ASSIGN_SET ? "=" : "";
+}
+
+static int check_assign(struct checker *c, struct action *a)
+{
+	struct policy *p = c->p;
+	const struct action_kind *k = a->kind;
+	if ((int)a->assign == -1) {
+		error_at(DIAG, a->assign_at, "%s is given a value twice", k->name);
+		return 0;
+	}
+	if (k->assign == ASSIGN_NONE && a->value) {
+		error_at(DIAG, a->assign_at, "%s takes no value", k->name);
+		diag_hint(DIAG, "write just %s(%s)", k->name, a->target ? a->target->name : "CGROUP");
+		return 0;
+	}
+	if (k->assign != ASSIGN_NONE && !a->value) {
+		error_at(DIAG, a->at, "%s needs a value", k->name);
+		diag_hint(DIAG, "for example %s(%s) %s %s", k->name,
+			  a->target ? a->target->name : "low", assign_str(k->assign),
+			  k->value_type == T_SIZE ? "1024 pages" : "200ms");
+		return 0;
+	}
+	if (a->value && a->assign != k->assign) {
+		error_at(DIAG, a->assign_at, "%s is written with '%s', not '%s'", k->name,
+			 assign_str(k->assign), assign_str(a->assign));
+		diag_hint(DIAG, k->combine == COMBINE_SUM ?
+			  "the pages of several rules add up, so the action adds its part" :
+			  "several rules take the largest value, so the action sets it");
+		return 0;
+	}
+	return 1;
+}
+
+/* The value in the unit the hook returns (pages, ms), defaults applied. */
+static int check_action_value(struct checker *c, struct action *a)
+{
+	struct policy *p = c->p;
+	const struct action_kind *k = a->kind;
+	struct node *n = a->value;
+	char buf[64];
+	enum vtype t = type_of(c, n, DEFAULT_WINDOW_NS);
+	if (t == T_ERROR)
+		return 0;
+	if (!is_constant(n)) {
+		node_error(p, n, "the value of %s must be a constant (numbers and parameters)",
+			   k->name);
+		return 0;
+	}
+	struct value v = const_eval(n);
+	if (t == T_NUMBER && k->bare_unit) {
+		v = (struct value){ k->value_type, 0, v.v };  /* a bare number counts pages */
+		t = k->value_type;
+	}
+	if (t != k->value_type) {
+		node_error(p, n, "%s takes %s, not %s", k->name, type_name(k->value_type),
+			   type_name(t));
+		if (t == T_NUMBER && k->value_type == T_DURATION && n->kind == N_QUANTITY)
+			diag_hint(DIAG, "write %gms", n->value.v);
+		return 0;
+	}
+	double amount = k->value_type == T_SIZE ? v.pages + ceil(v.v / SMALLEST_PAGE) : v.v;
+	const char *why = NULL;
+	if (k->value_type == T_SIZE && (v.pages != floor(v.pages) || v.pages < 0 || v.v < 0))
+		why = "a size must be a whole, positive number of pages";
+	else if (amount < k->min)
+		why = k->too_small;
+	else if (amount > k->max)
+		why = k->too_large;
+	if (why) {
+		node_error(p, n, "%s %s %s is out of range: %s", k->name, assign_str(k->assign),
+			   value_str(v, buf, sizeof(buf)), why);
+		if (n->kind == N_PARAM)
+			note_at(DIAG, n->param->at, "the value is the default of '%s'", n->param->name);
+		return 0;
+	}
+	if (k->value_type == T_DURATION && fmod(v.v, 1e6) != 0)
+		node_warning(p, n, "%s works in whole milliseconds; %s is rounded down to %.0fms",
+			     k->name, value_str(v, buf, sizeof(buf)), floor(v.v / 1e6));
+	return 1;
+}
+
+static void check_action(struct checker *c, struct action *a)
+{
+	if (a->target)
+		a->target->used = 1;
+	a->hold_ns = c->p->default_hold_ns;
+	if (a->kind && check_assign(c, a) && a->value)
+		check_action_value(c, a);
+	if (a->hold)
+		check_time(c, a->hold, "hold", &a->hold_ns);
+}
+
+/* A policy runs only where one kernel ABI offers all of its hooks: say so when none does. */
+static void check_abi_overlap(struct checker *c)
+{
+	struct policy *p = c->p;
+	unsigned common = (1u << NABI) - 1;
+	const struct action *first = NULL;
+	char hooks[200];
+	for (int i = 0; i < p->rules.len; i++) {
+		const struct rule *r = p->rules.items[i];
+		for (int j = 0; j < r->actions.len; j++) {
+			const struct action *a = r->actions.items[j];
+			if (!a->kind)
+				continue;
+			unsigned mask = 0;
+			for (int abi = 0; abi < NABI; abi++)
+				mask |= a->kind->hook[abi] ? 1u << abi : 0;
+			if (!(common & mask)) {
+				warning_at(DIAG, a->at, "no kernel ABI offers both %s and %s: memcg-run "
+					   "will refuse this policy on every kernel", first->kind->name,
+					   a->kind->name);
+				note_at(DIAG, first->at, "%s needs %s", first->kind->name,
+					action_hooks_str(first->kind, hooks, sizeof(hooks)));
+				diag_hint(DIAG, "%s needs %s", a->kind->name,
+					  action_hooks_str(a->kind, hooks, sizeof(hooks)));
+				return;
+			}
+			if (!first)
+				first = a;
+			common &= mask;
+		}
+	}
+}
+
+/* Rules */
+
+static void check_rule(struct checker *c, struct rule *r)
+{
+	struct policy *p = c->p;
+	if (r->cond && type_of(c, r->cond, DEFAULT_WINDOW_NS) != T_ERROR) {
+		if (r->cond->type != T_BOOL) {
+			node_error(p, r->cond, "a rule's condition must be a comparison; this is %s",
+				   type_name(r->cond->type));
+			if (r->cond->type == T_RATE)
+				diag_hint(DIAG, "for example 'when pgscan(high) > 100/s:'");
+		} else if (!has_signal(r->cond)) {
+			node_warning(p, r->cond, "this condition does not depend on any signal");
+		}
+	}
+	if (r->for_)
+		check_time(c, r->for_, "for", &r->for_ns);
+	for (int i = 0; i < r->actions.len; i++)
+		check_action(c, r->actions.items[i]);
+}
+
+static void warn_unused(struct checker *c)
+{
+	struct policy *p = c->p;
+	for (int i = 0; i < p->cgroups.len; i++) {
+		const struct cgroup_decl *d = p->cgroups.items[i];
+		if (!d->used)
+			warning_at(DIAG, d->at, "cgroup '%s' is not used by any rule", d->name);
+	}
+	for (int i = 0; i < p->params.len; i++) {
+		const struct param_decl *d = p->params.items[i];
+		if (!d->used)
+			warning_at(DIAG, d->at, "parameter '%s' is not used by any rule", d->name);
+	}
+}
+
+void check_policy(struct policy *p)
+{
+	struct checker c = { .p = p };
+	for (int i = 0; i < p->params.len; i++)
+		check_param(&c, p->params.items[i]);
+	for (int i = 0; i < p->rules.len; i++)
+		check_rule(&c, p->rules.items[i]);
+	check_abi_overlap(&c);
+	if (!p->diag.errors)    /* after an error, what it hid may look unused */
+		warn_unused(&c);
+}

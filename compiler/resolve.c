@@ -1,0 +1,469 @@
+/* Name resolution. Declarations are checked for clashes and numbered; in every expression,
+ * names and calls become parameters, cgroups, signals or the body of a define, with the
+ * define's arguments put in place of its parameters. */
+#include "passes.h"
+
+#include <string.h>
+
+#define DIAG (&p->diag)
+
+enum { MAX_EXPANDED_NODES = 1000000 };
+
+struct resolver {
+	struct policy *p;
+	struct define_decl *in_define;  /* whose body is being resolved, else NULL */
+	long expanded;                  /* nodes made by expansion so far */
+	int too_large;
+	int failed;                     /* set by substitute() after an error */
+};
+
+/* Declarations */
+
+struct decl_ref {
+	const char *what;
+	const char *name;
+	struct span at;
+};
+
+static int decl_refs(const struct policy *p, struct decl_ref *out, int max)
+{
+	static const struct { const char *what; size_t vec, name, at; } kinds[] = {
+		{ "cgroup", offsetof(struct policy, cgroups), offsetof(struct cgroup_decl, name),
+		  offsetof(struct cgroup_decl, at) },
+		{ "parameter", offsetof(struct policy, params), offsetof(struct param_decl, name),
+		  offsetof(struct param_decl, at) },
+		{ "define", offsetof(struct policy, defines), offsetof(struct define_decl, name),
+		  offsetof(struct define_decl, at) },
+	};
+	int n = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const struct vec *v = (const struct vec *)((const char *)p + kinds[k].vec);
+		for (int i = 0; i < v->len && n < max; i++) {
+			const char *d = v->items[i];
+			out[n].what = kinds[k].what;
+			out[n].name = *(const char *const *)(d + kinds[k].name);
+			out[n].at = *(const struct span *)(d + kinds[k].at);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int before_in_source(struct span a, struct span b)
+{
+	return a.file == b.file ? (a.line < b.line || (a.line == b.line && a.col < b.col)) : 0;
+}
+
+/* Every name is declared once, across cgroups, parameters and defines. */
+static void check_unique_names(struct policy *p)
+{
+	int total = p->cgroups.len + p->params.len + p->defines.len;
+	struct decl_ref *refs = arena_alloc(&p->arena, sizeof(*refs) * (size_t)(total + 1));
+	int n = decl_refs(p, refs, total);
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++) {
+			if (strcmp(refs[i].name, refs[j].name) != 0)
+				continue;
+			/* report the later one of the two, by file order then position */
+			struct decl_ref *first = &refs[j], *again = &refs[i];
+			if (before_in_source(again->at, first->at)) {
+				first = &refs[i];
+				again = &refs[j];
+			}
+			error_at(DIAG, again->at, "'%s' is already declared as a %s", again->name,
+				 first->what);
+			note_at(DIAG, first->at, "previous declaration is here");
+			break;
+		}
+	}
+}
+
+static void check_define_names(struct policy *p)
+{
+	for (int i = 0; i < p->defines.len; i++) {
+		struct define_decl *d = p->defines.items[i];
+		const char *builtin = signal_find(d->name) ? "signal" :
+				      action_find(d->name) ? "action" :
+				      strcmp(d->name, "event") == 0 ? "signal" : NULL;
+		if (builtin)
+			error_at(DIAG, d->at, "'%s' is a built-in %s and cannot be redefined", d->name,
+				 builtin);
+		for (int j = 0; j < d->params.len; j++)
+			for (int k = 0; k < j; k++)
+				if (strcmp(d->params.items[j], d->params.items[k]) == 0)
+					error_at(DIAG, d->at, "parameter '%s' of '%s' is named twice",
+						 (const char *)d->params.items[j], d->name);
+	}
+}
+
+static void number_declarations(struct policy *p)
+{
+	for (int i = 0; i < p->cgroups.len; i++)
+		((struct cgroup_decl *)p->cgroups.items[i])->index = i;
+	for (int i = 0; i < p->params.len; i++)
+		((struct param_decl *)p->params.items[i])->index = i;
+	for (int i = 0; i < p->rules.len; i++)
+		((struct rule *)p->rules.items[i])->index = i;
+}
+
+/* Lookups */
+
+static void *find_named(const struct vec *v, size_t name_offset, const char *name)
+{
+	for (int i = 0; i < v->len; i++)
+		if (strcmp(*(const char **)((char *)v->items[i] + name_offset), name) == 0)
+			return v->items[i];
+	return NULL;
+}
+#define FIND(p, vec, type, key) \
+	((struct type *)find_named(&(p)->vec, offsetof(struct type, name), (key)))
+
+static int define_param(const struct define_decl *d, const char *name)
+{
+	for (int i = 0; d && i < d->params.len; i++)
+		if (strcmp(d->params.items[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Every name an expression could mean here, for "did you mean". */
+static void suggest_name(struct resolver *r, const char *name, int calls)
+{
+	struct policy *p = r->p;
+	struct vec all = { 0 };
+	for (int i = 0; !calls && i < p->cgroups.len; i++)
+		vec_push(&p->arena, &all, (void *)((struct cgroup_decl *)p->cgroups.items[i])->name);
+	for (int i = 0; !calls && i < p->params.len; i++)
+		vec_push(&p->arena, &all, (void *)((struct param_decl *)p->params.items[i])->name);
+	for (int i = 0; r->in_define && !calls && i < r->in_define->params.len; i++)
+		vec_push(&p->arena, &all, r->in_define->params.items[i]);
+	for (int i = 0; i < p->defines.len; i++)
+		vec_push(&p->arena, &all, (void *)((struct define_decl *)p->defines.items[i])->name);
+	for (int i = 0; calls && signal_at(i); i++)
+		vec_push(&p->arena, &all, (void *)signal_at(i)->name);
+	if (calls)
+		vec_push(&p->arena, &all, "event");
+	const char *close = closest_name(name, (const char *const *)all.items, all.len);
+	if (close)
+		diag_hint(DIAG, "did you mean '%s'?", close);
+}
+
+/* A node left in place of an expression that could not be resolved. */
+static int failed(const struct node *n)
+{
+	return n->kind == N_QUANTITY && n->value.type == T_ERROR;
+}
+
+/* Expansion */
+
+static struct node *resolve(struct resolver *r, struct node *n);
+static void resolve_define(struct resolver *r, struct define_decl *d);
+
+static int count_nodes(const struct node *n)
+{
+	if (!n)
+		return 0;
+	int c = 1 + count_nodes(n->a) + count_nodes(n->b);
+	for (int i = 0; i < n->args.len; i++)
+		c += count_nodes(n->args.items[i]);
+	return c;
+}
+
+/* A copy of `body` with each parameter replaced by a copy of its argument; every node of
+ * the body remembers the call it was expanded from. */
+static struct node *substitute(struct resolver *r, const struct node *body, struct vec *args,
+			       const struct node *call)
+{
+	if (!body)
+		return NULL;
+	if (body->kind == N_ARG)
+		return node_clone(r->p, args->items[body->index]);
+	struct node *c = arena_alloc(&r->p->arena, sizeof(*c));
+	*c = *body;
+	if (!c->expanded_from)
+		c->expanded_from = call;
+	c->a = substitute(r, body->a, args, call);
+	c->b = substitute(r, body->b, args, call);
+	c->args = (struct vec){ 0 };
+	for (int i = 0; i < body->args.len; i++)
+		vec_push(&r->p->arena, &c->args, substitute(r, body->args.items[i], args, call));
+	if (c->kind == N_SIGNAL && c->a && c->a->kind != N_CGROUP && c->a->kind != N_ARG) {
+		error_at(&r->p->diag, c->a->at, "%s takes a cgroup here",
+			 c->signal ? c->signal->name : "event");
+		note_at(&r->p->diag, call->at, "in this use of '%s'", call->name);
+		r->failed = 1;
+	}
+	if (c->kind == N_SIGNAL)
+		c->cgroup = c->a && c->a->kind == N_CGROUP ? c->a->cgroup : NULL;
+	return c;
+}
+
+static struct node *expand(struct resolver *r, struct define_decl *d, struct node *call)
+{
+	struct policy *p = r->p;
+	if (call->args.len != d->params.len) {
+		error_at(DIAG, call->at, "'%s' takes %d argument%s, not %d", d->name, d->params.len,
+			 d->params.len == 1 ? "" : "s", call->args.len);
+		note_at(DIAG, d->at, "'%s' is defined here", d->name);
+		return NULL;
+	}
+	resolve_define(r, d);
+	if (!d->body)
+		return NULL;
+	d->used = 1;
+	long size = count_nodes(d->body) + 1;
+	for (int i = 0; i < call->args.len; i++)
+		size += count_nodes(call->args.items[i]) * 4;
+	r->expanded += size;
+	if (r->expanded > MAX_EXPANDED_NODES) {
+		if (!r->too_large)
+			error_at(DIAG, call->at, "the expansion of defines is too large (over %d nodes)",
+				 MAX_EXPANDED_NODES);
+		r->too_large = 1;
+		return NULL;
+	}
+	r->failed = 0;
+	struct node *n = substitute(r, d->body, &call->args, call);
+	return r->failed ? NULL : n;
+}
+
+/* Signals and cgroups */
+
+static struct node *cgroup_argument(struct resolver *r, struct node *arg, const char *who)
+{
+	struct policy *p = r->p;
+	if (failed(arg))
+		return NULL;
+	if (arg->kind == N_CGROUP || arg->kind == N_ARG)
+		return arg;
+	error_at(DIAG, arg->at, "%s takes a cgroup here", who);
+	if (p->cgroups.len)
+		diag_hint(DIAG, "the policy's cgroups: %s%s",
+			  ((struct cgroup_decl *)p->cgroups.items[0])->name,
+			  p->cgroups.len > 1 ? ", ..." : "");
+	return NULL;
+}
+
+static struct node *make_signal(struct resolver *r, struct node *call, const struct signal *s)
+{
+	struct policy *p = r->p;
+	int want = s ? 1 : 2;
+	if (call->args.len != want) {
+		error_at(DIAG, call->at, "%s takes %s, not %d argument%s", s ? s->name : "event",
+			 s ? "one cgroup" : "a cgroup and an event name", call->args.len,
+			 call->args.len == 1 ? "" : "s");
+		if (!s)
+			diag_hint(DIAG, "for example event(web, PGSCAN_DIRECT)");
+		return NULL;
+	}
+	struct node *n = node_new(p, N_SIGNAL, call->at);
+	n->expanded_from = call->expanded_from;
+	n->signal = s;
+	if (!s) {
+		struct node *name = call->args.items[1];
+		if (name->kind != N_NAME) {
+			error_at(DIAG, name->at, "event takes the name of an enum vm_event_item "
+				 "entry, written bare");
+			diag_hint(DIAG, "for example event(web, PGSCAN_DIRECT)");
+			return NULL;
+		}
+		n->event = name->name;
+		if (!vm_event_known(n->event)) {
+			int count;
+			const char *const *names = vm_event_names(&count);
+			const char *close = closest_name(n->event, names, count);
+			warning_at(DIAG, name->at, "'%s' is not an event that memcgs count in the "
+				   "kernels memcgc knows; it is checked when the policy is loaded",
+				   n->event);
+			if (close)
+				diag_hint(DIAG, "did you mean '%s'?", close);
+		}
+	}
+	n->a = cgroup_argument(r, resolve(r, call->args.items[0]), s ? s->name : "event");
+	if (!n->a)
+		return NULL;
+	n->cgroup = n->a->kind == N_CGROUP ? n->a->cgroup : NULL;
+	return n;
+}
+
+static struct node *resolve_call(struct resolver *r, struct node *n)
+{
+	struct policy *p = r->p;
+	const struct signal *s = signal_find(n->name);
+	if (s || strcmp(n->name, "event") == 0)
+		return make_signal(r, n, s);
+	struct define_decl *d = FIND(p, defines, define_decl, n->name);
+	if (d) {
+		for (int i = 0; i < n->args.len; i++) {
+			struct node *arg = resolve(r, n->args.items[i]);
+			if (failed(arg))
+				return NULL;
+			n->args.items[i] = arg;
+		}
+		return expand(r, d, n);
+	}
+	if (action_find(n->name)) {
+		error_at(DIAG, n->at, "'%s' is an action; only signals can be used in a condition",
+			 n->name);
+		return NULL;
+	}
+	error_at(DIAG, n->at, "unknown signal or define '%s'", n->name);
+	suggest_name(r, n->name, 1);
+	return NULL;
+}
+
+static struct node *resolve_name(struct resolver *r, struct node *n)
+{
+	struct policy *p = r->p;
+	int arg = define_param(r->in_define, n->name);
+	if (arg >= 0) {
+		n->kind = N_ARG;
+		n->index = arg;
+		return n;
+	}
+	struct param_decl *param = FIND(p, params, param_decl, n->name);
+	if (param) {
+		n->kind = N_PARAM;
+		n->param = param;
+		return n;
+	}
+	struct cgroup_decl *cg = FIND(p, cgroups, cgroup_decl, n->name);
+	if (cg) {
+		n->kind = N_CGROUP;
+		n->cgroup = cg;
+		return n;
+	}
+	struct define_decl *d = FIND(p, defines, define_decl, n->name);
+	if (d && d->params.len == 0)
+		return expand(r, d, n);
+	if (d) {
+		error_at(DIAG, n->at, "'%s' takes %d argument%s", d->name, d->params.len,
+			 d->params.len == 1 ? "" : "s");
+		return NULL;
+	}
+	if (signal_find(n->name)) {
+		error_at(DIAG, n->at, "signal '%s' needs a cgroup", n->name);
+		diag_hint(DIAG, "write %s(CGROUP), for example %s(%s)", n->name, n->name,
+			  p->cgroups.len ? ((struct cgroup_decl *)p->cgroups.items[0])->name : "high");
+		return NULL;
+	}
+	error_at(DIAG, n->at, "unknown name '%s'", n->name);
+	suggest_name(r, n->name, 0);
+	return NULL;
+}
+
+static struct node *resolve_node(struct resolver *r, struct node *n);
+
+/* Resolves a tree in place where it can; returns the node that takes its place. After an
+ * error (reported) that is a node of type T_ERROR, which later passes pass over quietly. */
+static struct node *resolve(struct resolver *r, struct node *n)
+{
+	struct node *done = resolve_node(r, n);
+	if (done)
+		return done;
+	struct node *bad = node_new(r->p, N_QUANTITY, n->at);
+	bad->value.type = T_ERROR;
+	return bad;
+}
+
+static struct node *resolve_node(struct resolver *r, struct node *n)
+{
+	switch (n->kind) {
+	case N_NAME:
+		return resolve_name(r, n);
+	case N_CALL:
+		return resolve_call(r, n);
+	case N_UNARY:
+		n->a = resolve(r, n->a);
+		return failed(n->a) ? NULL : n;
+	case N_BINARY:
+	case N_OVER:
+		n->a = resolve(r, n->a);
+		n->b = resolve(r, n->b);
+		return failed(n->a) || failed(n->b) ? NULL : n;
+	default:
+		return n;
+	}
+}
+
+static void resolve_define(struct resolver *r, struct define_decl *d)
+{
+	struct policy *p = r->p;
+	if (d->resolved)
+		return;
+	if (d->resolving) {
+		error_at(DIAG, d->at, "'%s' is defined in terms of itself", d->name);
+		d->body = NULL;
+		d->resolved = 1;
+		return;
+	}
+	d->resolving = 1;
+	struct define_decl *outer = r->in_define;
+	r->in_define = d;
+	d->body = resolve(r, d->body);
+	if (failed(d->body))
+		d->body = NULL;
+	r->in_define = outer;
+	d->resolving = 0;
+	d->resolved = 1;
+}
+
+/* Actions */
+
+static void resolve_action(struct resolver *r, struct action *a)
+{
+	struct policy *p = r->p;
+	a->kind = action_find(a->name);
+	if (!a->kind) {
+		struct span name_at = a->at;
+		name_at.end_line = name_at.line;
+		name_at.end_col = name_at.col + (int)strlen(a->name) - 1;
+		if (signal_find(a->name))
+			error_at(DIAG, name_at, "'%s' is a signal, not an action", a->name);
+		else
+			error_at(DIAG, name_at, "unknown action '%s'", a->name);
+		const char *names[8];
+		int n = 0;
+		for (; action_at(n) && n < 8; n++)
+			names[n] = action_at(n)->name;
+		const char *close = closest_name(a->name, names, n);
+		if (close)
+			diag_hint(DIAG, "did you mean '%s'?", close);
+		else
+			diag_hint(DIAG, "the actions are over_high, high_delay, protect_low and "
+				  "protect_min");
+	}
+	if (a->args.len != 1) {
+		error_at(DIAG, a->at, "%s takes one cgroup, not %d arguments", a->name, a->args.len);
+	} else {
+		struct node *t = resolve(r, a->args.items[0]);
+		t = cgroup_argument(r, t, a->name);
+		a->target = t ? t->cgroup : NULL;
+	}
+	if (a->value)
+		a->value = resolve(r, a->value);
+	if (a->hold)
+		a->hold = resolve(r, a->hold);
+}
+
+void resolve_policy(struct policy *p)
+{
+	struct resolver r = { .p = p };
+	check_unique_names(p);
+	check_define_names(p);
+	number_declarations(p);
+	for (int i = 0; i < p->params.len; i++) {
+		struct param_decl *d = p->params.items[i];
+		d->init = resolve(&r, d->init);
+	}
+	for (int i = 0; i < p->defines.len; i++)
+		resolve_define(&r, p->defines.items[i]);
+	for (int i = 0; i < p->rules.len; i++) {
+		struct rule *rule = p->rules.items[i];
+		rule->cond = resolve(&r, rule->cond);
+		if (rule->for_)
+			rule->for_ = resolve(&r, rule->for_);
+		for (int j = 0; j < rule->actions.len; j++)
+			resolve_action(&r, rule->actions.items[j]);
+	}
+}

@@ -1,0 +1,388 @@
+/* The parser's side of the tree: token values, tree nodes and syntax errors. */
+#include "grammar_actions.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser.h"
+#include "units.h"
+
+#define P (lx->policy)
+#define DIAG (&lx->policy->diag)
+
+/* Tokens */
+
+void lexer_advance(struct lexer *lx, struct span *loc, const char *text, int len)
+{
+	loc->file = lx->file;
+	loc->line = loc->end_line = lx->line;
+	loc->col = loc->end_col = lx->col;
+	for (int i = 0; i < len; i++) {
+		loc->end_line = lx->line;
+		loc->end_col = lx->col;
+		if (text[i] == '\n') {
+			lx->line++;
+			lx->col = 1;
+		} else {
+			lx->col++;
+		}
+	}
+}
+
+static const struct { const char *word; int token; } keywords[] = {
+	{ "cgroup", CGROUP }, { "param", PARAM }, { "import", IMPORT }, { "define", DEFINE },
+	{ "when", WHEN }, { "for", FOR }, { "over", OVER }, { "hold", HOLD },
+	{ "and", AND }, { "or", OR }, { "not", NOT },
+};
+
+int lex_word(struct lexer *lx, MCP_STYPE *val, const char *text)
+{
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (strcmp(keywords[i].word, text) == 0)
+			return keywords[i].token;
+	val->str = arena_strdup(&P->arena, text);
+	return IDENT;
+}
+
+static struct node *quantity(struct lexer *lx, struct span at, struct value v, const char *unit)
+{
+	struct node *n = node_new(P, N_QUANTITY, at);
+	n->value = v;
+	n->unit = unit;
+	return n;
+}
+
+/* The number at the start of `text` (digits, `_` separators and one decimal point). */
+static double number_prefix(const char *text, int *len)
+{
+	char digits[64];
+	int n = 0, i = 0;
+	for (; text[i] && (text[i] == '_' || text[i] == '.' || (text[i] >= '0' && text[i] <= '9')); i++)
+		if (text[i] != '_' && n < (int)sizeof(digits) - 1)
+			digits[n++] = text[i];
+	digits[n] = 0;
+	*len = i;
+	return strtod(digits, NULL);
+}
+
+static void hint_units(struct lexer *lx, const char *word)
+{
+	int n;
+	const char *const *names = unit_names(&n);
+	const char *close = unit_alias(word);
+	if (!close)
+		close = closest_name(word, names, n);
+	if (close)
+		diag_hint(DIAG, "did you mean '%s'?", close);
+	else
+		diag_hint(DIAG, "sizes take pages, B, KiB, MiB, GiB or TiB; durations us, ms, s, "
+			  "min or h; rates are written like 100/s");
+}
+
+int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len,
+		 int is_rate)
+{
+	int numlen;
+	double number = number_prefix(text, &numlen);
+	const char *p = text + numlen;
+	while (*p == ' ' || *p == '\t' || (is_rate && *p == '/'))
+		p++;
+	int spaced = p != text + numlen && !is_rate;
+	const char *word = p < text + len ? arena_strndup(&P->arena, p, (size_t)(text + len - p)) : NULL;
+
+	if (!isfinite(number) || number > 1e18) {
+		error_at(DIAG, *loc, "number too large");
+		val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
+		return QUANTITY;
+	}
+	if (!word) {
+		lx->plain_number = *loc;
+		val->node = quantity(lx, *loc, (struct value){ T_NUMBER, number, 0 }, NULL);
+		return QUANTITY;
+	}
+	const struct unit *u = is_rate ? rate_unit_find(word) : unit_find(word);
+	if (u) {
+		val->node = quantity(lx, *loc, unit_value(number, u, is_rate), word);
+		return QUANTITY;
+	}
+	if (is_rate || spaced) {
+		/* `100 / scale`, `3 for 2s`: the word is not ours, give back all but the number */
+		lexer_rescan(lx->scanner, loc, numlen);
+		lx->plain_number = *loc;
+		val->node = quantity(lx, *loc, (struct value){ T_NUMBER, number, 0 }, NULL);
+		return QUANTITY;
+	}
+	error_at(DIAG, *loc, "unknown unit '%s'", word);
+	hint_units(lx, word);
+	val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
+	return QUANTITY;
+}
+
+int lex_bad_number(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text)
+{
+	error_at(DIAG, *loc, "malformed number '%s'", text);
+	val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, NULL);
+	return QUANTITY;
+}
+
+int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len)
+{
+	char *s = arena_alloc(&P->arena, (size_t)len), *out = s;
+	for (int i = 1; i < len - 1; i++) {
+		if (text[i] != '\\') {
+			*out++ = text[i];
+			continue;
+		}
+		char c = text[++i];
+		if (c == 'n')
+			*out++ = '\n';
+		else if (c == 't')
+			*out++ = '\t';
+		else if (c == '"' || c == '\\')
+			*out++ = c;
+		else
+			error_at(DIAG, *loc, "unknown escape '\\%c' in string", c);
+	}
+	val->str = s;
+	return STRING;
+}
+
+int lex_unterminated(struct lexer *lx, MCP_STYPE *val, struct span *loc)
+{
+	error_at(DIAG, *loc, "missing closing '\"' of the string");
+	val->str = "";
+	return STRING;
+}
+
+int lex_spelled(struct lexer *lx, struct span at, const char *wrong, const char *right, int token)
+{
+	error_at(DIAG, at, "'%s' is not an operator of memcgc; write '%s'", wrong, right);
+	return token;
+}
+
+void lex_bad_char(struct lexer *lx, struct span at, char c)
+{
+	if (c > ' ' && c < 127)
+		error_at(DIAG, at, "unexpected character '%c'", c);
+	else
+		error_at(DIAG, at, "unexpected byte 0x%02x", (unsigned char)c);
+}
+
+/* Tree */
+
+struct vec *new_vec(struct lexer *lx)
+{
+	return arena_alloc(&P->arena, sizeof(struct vec));
+}
+
+static void add_item(struct lexer *lx, enum decl_kind kind, void *decl, const char *path,
+		     struct span at)
+{
+	struct item *it = arena_alloc(&P->arena, sizeof(*it));
+	it->kind = kind;
+	it->decl = decl;
+	it->import_path = path;
+	it->at = at;
+	vec_push(&P->arena, lx->items, it);
+}
+
+void add_cgroup(struct lexer *lx, const char *name, const char *path, struct span at)
+{
+	struct cgroup_decl *c = arena_alloc(&P->arena, sizeof(*c));
+	c->name = name;
+	c->at = at;
+	c->default_path = path;
+	add_item(lx, D_CGROUP, c, NULL, at);
+}
+
+void add_param(struct lexer *lx, const char *name, struct node *init, struct span at)
+{
+	struct param_decl *d = arena_alloc(&P->arena, sizeof(*d));
+	d->name = name;
+	d->at = at;
+	d->init = init;
+	add_item(lx, D_PARAM, d, NULL, at);
+}
+
+void add_import(struct lexer *lx, const char *path, struct span at)
+{
+	add_item(lx, D_IMPORT, NULL, path, at);
+}
+
+void add_define(struct lexer *lx, const char *name, struct vec *params, struct node *body,
+		struct span at)
+{
+	struct define_decl *d = arena_alloc(&P->arena, sizeof(*d));
+	d->name = name;
+	d->at = at;
+	if (params)
+		d->params = *params;
+	d->body = body;
+	add_item(lx, D_DEFINE, d, NULL, at);
+}
+
+void add_rule(struct lexer *lx, struct rule *r)
+{
+	add_item(lx, D_RULE, r, NULL, r->at);
+}
+
+struct rule *new_rule(struct lexer *lx, struct node *cond, struct node *for_, struct span at)
+{
+	struct rule *r = arena_alloc(&P->arena, sizeof(*r));
+	r->at = at;
+	r->cond = cond;
+	r->for_ = for_;
+	return r;
+}
+
+struct action *new_action(struct lexer *lx, const char *name, struct vec *args, struct span at)
+{
+	struct action *a = arena_alloc(&P->arena, sizeof(*a));
+	a->name = name;
+	a->at = at;
+	a->args = *args;
+	return a;
+}
+
+void set_action_value(struct action *a, int assign, struct span assign_at, struct node *value)
+{
+	a->at = span_join(a->at, value->at);
+	if (a->value) {         /* `x(cg) = 1 = 2`: the checker says so */
+		a->assign = -1;
+		a->assign_at = assign_at;
+		return;
+	}
+	a->assign = (enum assign)assign;
+	a->assign_at = assign_at;
+	a->value = value;
+}
+
+void set_action_hold(struct lexer *lx, struct action *a, struct node *hold, struct span at)
+{
+	if (a->hold) {
+		error_at(DIAG, span_join(hold->at, hold->at), "the action already has a hold time");
+		note_at(DIAG, a->hold->at, "given here");
+		return;
+	}
+	a->at = at;
+	a->hold = hold;
+}
+
+struct node *new_binary(struct lexer *lx, int op, struct node *l, struct node *r, struct span at)
+{
+	struct node *n = node_new(P, N_BINARY, span_join(l->at, r->at));
+	n->op_at = at;
+	n->op = (enum op)op;
+	n->a = l;
+	n->b = r;
+	return n;
+}
+
+struct node *new_unary(struct lexer *lx, int op, struct node *x, struct span at)
+{
+	struct node *n = node_new(P, N_UNARY, at);
+	n->op_at = at;
+	n->op_at.end_line = at.line;
+	n->op_at.end_col = at.col + (op == OP_NOT ? 2 : 0);
+	n->op = (enum op)op;
+	n->a = x;
+	return n;
+}
+
+struct node *new_over(struct lexer *lx, struct node *x, struct node *window, struct span at)
+{
+	struct node *n = node_new(P, N_OVER, at);
+	n->a = x;
+	n->b = window;
+	return n;
+}
+
+struct node *new_name(struct lexer *lx, const char *name, struct span at)
+{
+	struct node *n = node_new(P, N_NAME, at);
+	n->name = name;
+	return n;
+}
+
+struct node *new_call(struct lexer *lx, const char *name, struct vec *args, struct span at)
+{
+	struct node *n = node_new(P, N_CALL, at);
+	n->name = name;
+	n->args = *args;
+	return n;
+}
+
+/* Syntax errors */
+
+static const char *describe_expected(const char *name)
+{
+	static const struct { const char *symbol, *words; } words[] = {
+		{ "name", "a name" }, { "number", "a number" }, { "string", "a string" },
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(words[i].symbol, name) == 0)
+			return words[i].words;
+	return name;
+}
+
+static int is_comparison(const char *name)
+{
+	static const char *const ops[] = { "'<'", "'>'", "'<='", "'>='", "'=='", "'!='" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int expects(const char *const *expected, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(expected[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+void report_syntax_error(struct lexer *lx, struct span at, const char *unexpected, int at_eof,
+			 const char *const *expected, int nexpected)
+{
+	char what[160], list[200] = "";
+	const char *text = span_text(&P->arena, at);
+	if (at_eof)
+		snprintf(what, sizeof(what), "end of file");
+	else if (text && (strcmp(unexpected, "name") == 0 || strcmp(unexpected, "number") == 0))
+		snprintf(what, sizeof(what), "%s '%.100s'", unexpected, text);
+	else
+		snprintf(what, sizeof(what), "%s", unexpected);
+	int len = 0;
+	for (int i = 0; i < nexpected && nexpected <= 4; i++)
+		len += snprintf(list + len, sizeof(list) - (size_t)len, "%s%s",
+				i == 0 ? ", expected " : i == nexpected - 1 ? " or " : ", ",
+				describe_expected(expected[i]));
+	error_at(DIAG, at, "syntax error: unexpected %s%s", what, list);
+
+	int after_plain_number = lx->prev_token == QUANTITY &&
+		lx->prev_span.line == lx->plain_number.line && lx->prev_span.col == lx->plain_number.col;
+	int is_name = strcmp(unexpected, "name") == 0 && text;
+	int n;
+	const char *const *units = unit_names(&n);
+	int unit_like = is_name && (unit_alias(text) || closest_name(text, units, n));
+	if (is_name && after_plain_number && unit_like) {
+		diag_hint(DIAG, "'%s' is not a unit", text);
+		hint_units(lx, text);
+	} else if (is_name && expects(expected, nexpected, "':'")) {
+		diag_hint(DIAG, "a rule's condition ends with ':' before its actions");
+	} else if (is_comparison(unexpected) && !expects(expected, nexpected, unexpected)) {
+		diag_hint(DIAG, "comparisons do not chain; join two of them with 'and'");
+	}
+}
+
+int parse_file(struct policy *p, const struct src_file *f, struct vec *items)
+{
+	struct lexer lx = { .policy = p, .file = f, .items = items };
+	int errors_before = p->diag.errors;
+	lexer_open(&lx);
+	mcp_parse(&lx);
+	lexer_close(&lx);
+	return p->diag.errors - errors_before;
+}
