@@ -146,10 +146,10 @@ void ast_dump(const struct policy *p, FILE *out)
 	}
 	for (int i = 0; i < p->defines.len; i++) {
 		const struct define_decl *d = p->defines.items[i];
-		fprintf(out, "  define %s(", d->name);
+		fprintf(out, "  define %s%s", d->name, d->params.len ? "(" : "");
 		for (int j = 0; j < d->params.len; j++)
 			fprintf(out, "%s%s", j ? ", " : "", (const char *)d->params.items[j]);
-		fputs(") = ", out);
+		fputs(d->params.len ? ") = " : " = ", out);
 		dump_expr(out, d->body);
 		fputc('\n', out);
 	}

@@ -16,9 +16,11 @@ static int muted(const struct diag_sink *d)
 
 static void print_import_chain(FILE *out, const struct src_file *f)
 {
+	const char *lead = "In file imported from";
 	for (; f && f->imported_from; f = f->imported_from) {
 		struct span at = f->import_site;
-		fprintf(out, "In file imported from %s:%d:%d:\n", at.file->path, at.line, at.col);
+		fprintf(out, "%s %s:%d:%d:\n", lead, at.file->path, at.line, at.col);
+		lead = "                 from";
 	}
 }
 

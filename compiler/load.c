@@ -101,9 +101,9 @@ static const char *find_import(struct policy *p, const struct src_file *from, co
 	if (name[0] == '/')
 		return is_file(name) ? name : NULL;
 	const char *slash = strrchr(from->path, '/');
-	const char *here = slash ? arena_strndup(&p->arena, from->path, (size_t)(slash - from->path))
-				 : ".";
-	const char *path = arena_printf(&p->arena, "%s/%s", here, name);
+	const char *path = slash ? arena_printf(&p->arena, "%.*s/%s", (int)(slash - from->path),
+						from->path, name)
+				 : name;
 	if (is_file(path))
 		return path;
 	for (int i = 0; i < p->include_dirs.len; i++) {

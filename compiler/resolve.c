@@ -3,6 +3,7 @@
  * define's arguments put in place of its parameters. */
 #include "passes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define DIAG (&p->diag)
@@ -21,7 +22,7 @@ struct resolver {
 
 struct decl_ref {
 	const char *what;
-	const char *name;
+	const char **name;
 	struct span at;
 };
 
@@ -39,9 +40,9 @@ static int decl_refs(const struct policy *p, struct decl_ref *out, int max)
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		const struct vec *v = (const struct vec *)((const char *)p + kinds[k].vec);
 		for (int i = 0; i < v->len && n < max; i++) {
-			const char *d = v->items[i];
+			char *d = v->items[i];
 			out[n].what = kinds[k].what;
-			out[n].name = *(const char *const *)(d + kinds[k].name);
+			out[n].name = (const char **)(d + kinds[k].name);
 			out[n].at = *(const struct span *)(d + kinds[k].at);
 			n++;
 		}
@@ -54,7 +55,8 @@ static int before_in_source(struct span a, struct span b)
 	return a.file == b.file ? (a.line < b.line || (a.line == b.line && a.col < b.col)) : 0;
 }
 
-/* Every name is declared once, across cgroups, parameters and defines. */
+/* Every name is declared once, across cgroups, parameters and defines. The later of two
+ * loses its name, so that uses resolve to the first and report nothing more. */
 static void check_unique_names(struct policy *p)
 {
 	int total = p->cgroups.len + p->params.len + p->defines.len;
@@ -62,7 +64,7 @@ static void check_unique_names(struct policy *p)
 	int n = decl_refs(p, refs, total);
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < i; j++) {
-			if (strcmp(refs[i].name, refs[j].name) != 0)
+			if (strcmp(*refs[i].name, *refs[j].name) != 0 || !**refs[i].name)
 				continue;
 			/* report the later one of the two, by file order then position */
 			struct decl_ref *first = &refs[j], *again = &refs[i];
@@ -70,9 +72,10 @@ static void check_unique_names(struct policy *p)
 				first = &refs[i];
 				again = &refs[j];
 			}
-			error_at(DIAG, again->at, "'%s' is already declared as a %s", again->name,
+			error_at(DIAG, again->at, "'%s' is already declared as a %s", *again->name,
 				 first->what);
 			note_at(DIAG, first->at, "previous declaration is here");
+			*again->name = "";
 			break;
 		}
 	}
@@ -152,6 +155,15 @@ static void suggest_name(struct resolver *r, const char *name, int calls)
 static int failed(const struct node *n)
 {
 	return n->kind == N_QUANTITY && n->value.type == T_ERROR;
+}
+
+/* Where the name of a call is written. */
+static struct span name_span(const struct node *call)
+{
+	struct span at = call->at;
+	at.end_line = at.line;
+	at.end_col = at.col + (int)strlen(call->name) - 1;
+	return at;
 }
 
 /* Expansion */
@@ -237,10 +249,13 @@ static struct node *cgroup_argument(struct resolver *r, struct node *arg, const 
 	if (arg->kind == N_CGROUP || arg->kind == N_ARG)
 		return arg;
 	error_at(DIAG, arg->at, "%s takes a cgroup here", who);
+	char list[200];
+	int len = 0;
+	for (int i = 0; i < p->cgroups.len && i < 6 && len < (int)sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - (size_t)len, "%s%s", i ? ", " : "",
+				i == 5 ? "..." : ((struct cgroup_decl *)p->cgroups.items[i])->name);
 	if (p->cgroups.len)
-		diag_hint(DIAG, "the policy's cgroups: %s%s",
-			  ((struct cgroup_decl *)p->cgroups.items[0])->name,
-			  p->cgroups.len > 1 ? ", ..." : "");
+		diag_hint(DIAG, "the policy's cgroups are %s", list);
 	return NULL;
 }
 
@@ -303,11 +318,11 @@ static struct node *resolve_call(struct resolver *r, struct node *n)
 		return expand(r, d, n);
 	}
 	if (action_find(n->name)) {
-		error_at(DIAG, n->at, "'%s' is an action; only signals can be used in a condition",
-			 n->name);
+		error_at(DIAG, name_span(n), "'%s' is an action; only signals can be used in a "
+			 "condition", n->name);
 		return NULL;
 	}
-	error_at(DIAG, n->at, "unknown signal or define '%s'", n->name);
+	error_at(DIAG, name_span(n), "unknown signal or define '%s'", n->name);
 	suggest_name(r, n->name, 1);
 	return NULL;
 }

@@ -52,7 +52,7 @@ static const struct { const char *wrong, *right; } aliases[] = {
 	{ "sec", "s" }, { "secs", "s" }, { "second", "s" }, { "seconds", "s" },
 	{ "msec", "ms" }, { "msecs", "ms" }, { "millis", "ms" }, { "usec", "us" },
 	{ "m", "min" }, { "mins", "min" }, { "minute", "min" }, { "minutes", "min" },
-	{ "hr", "h" }, { "hrs", "h" }, { "hour", "h" }, { "hours", "h" }, { "pg", "pages" },
+	{ "hr", "h" }, { "d", "h" }, { "day", "h" }, { "days", "h" }, { "hrs", "h" }, { "hour", "h" }, { "hours", "h" }, { "pg", "pages" },
 };
 
 const char *unit_alias(const char *name)
@@ -85,6 +85,8 @@ const char *type_name(enum vtype t)
 /* The largest unit in which `v` is a whole number, else the smallest. */
 static const struct unit *best_unit(enum vtype type, double v)
 {
+	if (v == 0)
+		return unit_find(type == T_SIZE ? "B" : "s");
 	const struct unit *best = NULL;
 	for (int i = 0; i < NUNITS; i++) {
 		const struct unit *u = &units[i];
@@ -105,7 +107,9 @@ const char *value_str(struct value val, char *buf, int size)
 		snprintf(buf, (size_t)size, "%g/s", val.v);
 		break;
 	case T_SIZE:
-		if (val.pages && val.v)
+		if (!val.pages && !val.v)
+			snprintf(buf, (size_t)size, "0 pages");
+		else if (val.pages && val.v)
 			snprintf(buf, (size_t)size, "%g pages + %g B", val.pages, val.v);
 		else if (val.pages)
 			snprintf(buf, (size_t)size, "%g pages", val.pages);

@@ -1,6 +1,7 @@
 /* The parser's side of the tree: token values, tree nodes and syntax errors. */
 #include "grammar_actions.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ void lexer_advance(struct lexer *lx, struct span *loc, const char *text, int len
 	loc->file = lx->file;
 	loc->line = loc->end_line = lx->line;
 	loc->col = loc->end_col = lx->col;
+	lx->offset += (size_t)len;
 	for (int i = 0; i < len; i++) {
 		loc->end_line = lx->line;
 		loc->end_col = lx->col;
@@ -80,6 +82,30 @@ static void hint_units(struct lexer *lx, const char *word)
 			  "min or h; rates are written like 100/s");
 }
 
+/* A word one typo away from a unit, or a spelling of one that memcgc does not take. */
+static int looks_like_unit(const char *word)
+{
+	int n;
+	const char *const *names = unit_names(&n);
+	return unit_alias(word) || closest_name(word, names, n);
+}
+
+/* `100 / x`: spaces around the slash read as a division, never as a rate. */
+static int spaced_rate(const char *text)
+{
+	const char *slash = strchr(text, '/');
+	return slash && (slash[-1] == ' ' || slash[-1] == '\t' || slash[1] == ' ' || slash[1] == '\t');
+}
+
+/* The next character after the current token that is not a blank. */
+static char next_char(const struct lexer *lx)
+{
+	const char *p = lx->file->text + lx->offset, *end = lx->file->text + lx->file->len;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end ? *p : 0;
+}
+
 int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len,
 		 int is_rate)
 {
@@ -104,6 +130,15 @@ int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char 
 	const struct unit *u = is_rate ? rate_unit_find(word) : unit_find(word);
 	if (u) {
 		val->node = quantity(lx, *loc, unit_value(number, u, is_rate), word);
+		return QUANTITY;
+	}
+	if (looks_like_unit(word) && !(is_rate && spaced_rate(text)) && next_char(lx) != '(') {
+		error_at(DIAG, *loc, "unknown %sunit '%s'", is_rate ? "rate " : "", word);
+		if (is_rate)
+			diag_hint(DIAG, "rates are counted per us, ms, s, min or h, like 100/s");
+		else
+			hint_units(lx, word);
+		val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
 		return QUANTITY;
 	}
 	if (is_rate || spaced) {
@@ -372,6 +407,13 @@ void report_syntax_error(struct lexer *lx, struct span at, const char *unexpecte
 		hint_units(lx, text);
 	} else if (is_name && expects(expected, nexpected, "':'")) {
 		diag_hint(DIAG, "a rule's condition ends with ':' before its actions");
+	} else if (is_name && expects(expected, nexpected, "'when'")) {
+		diag_hint(DIAG, "actions belong in a rule: when CONDITION: %s(...)", text);
+	} else if (lx->prev_token == ':' && expects(expected, nexpected, "name") && nexpected == 1) {
+		diag_hint(DIAG, "a rule needs at least one action after its ':'");
+	} else if (unexpected[0] == '\'' && isalpha((unsigned char)unexpected[1]) &&
+		   expects(expected, nexpected, "name")) {
+		diag_hint(DIAG, "%s is a keyword and cannot be used as a name", unexpected);
 	} else if (is_comparison(unexpected) && !expects(expected, nexpected, unexpected)) {
 		diag_hint(DIAG, "comparisons do not chain; join two of them with 'and'");
 	}

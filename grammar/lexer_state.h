@@ -10,6 +10,7 @@ struct lexer {
 	struct policy *policy;
 	const struct src_file *file;
 	int line, col;                  /* where the next character is */
+	size_t offset;                  /* and its byte offset in the file */
 	struct span last;               /* the last token returned */
 	struct span prev_span;          /* the one before it */
 	struct span plain_number;       /* the last number without a unit */
