@@ -132,7 +132,7 @@ static int edit_distance(const char *a, const char *b)
 const char *closest_name(const char *name, const char *const *candidates, int n)
 {
 	const char *best = NULL;
-	int best_distance = (int)strlen(name) / 3 + 1;  /* about one typo per three letters */
+	int best_distance = (int)strlen(name) / 4 + 1;  /* about one typo per four letters */
 	if (best_distance > 3)
 		best_distance = 3;
 	for (int i = 0; i < n; i++) {

@@ -60,20 +60,23 @@ static int parse_emit(struct options *o, const char *what)
 	return 0;
 }
 
-/* The standard library next to the binary in a build tree (build/memcgc -> stdlib/), else
- * the installed one. */
+/* The standard library of a build tree when the binary runs from one (build/memcgc or
+ * build/asan/memcgc -> stdlib/), else the installed one. */
 static const char *stdlib_dir(struct arena *a)
 {
+	static const char *const up[] = { "..", "../.." };
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		const char *dir = arena_printf(a, "%s/../stdlib", dirname(exe));
+	if (n <= 0)
+		return MEMCGC_STDLIB_DIR;
+	exe[n] = 0;
+	const char *bin = dirname(exe);
+	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		const char *dir = arena_printf(a, "%s/%s/stdlib", bin, up[i]);
 		struct stat st;
-		if (stat(arena_printf(a, "%s/signals.mcp", dir), &st) == 0) {
-			char real[PATH_MAX];
-			return arena_strdup(a, realpath(dir, real) ? real : dir);
-		}
+		char real[PATH_MAX];
+		if (stat(arena_printf(a, "%s/tiers.mcp", dir), &st) == 0 && realpath(dir, real))
+			return arena_strdup(a, real);
 	}
 	return MEMCGC_STDLIB_DIR;
 }

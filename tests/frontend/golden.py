@@ -87,7 +87,8 @@ def check(memcgc, path, blessing):
     if blessing or (code, out, err) == (want_exit, want_out, want_err):
         print(f"PASS {name}")
         return
-    print(f"FAIL {name}: exit {code} (want {want_exit})")
+    print(f"FAIL {name}: exit {code} (want {want_exit})" if code != want_exit
+          else f"FAIL {name}: output differs")
     for label, got, want in (("stdout", out, want_out), ("stderr", err, want_err)):
         if got != want:
             print(f"  {label} differs; got:")
