@@ -27,7 +27,7 @@ all: $(BUILD)/memcgc
 DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-19 \
 	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev bpftool \
 	linux-source-6.12 bc libssl-dev dwarves cpio xz-utils qemu-system-x86 \
-	busybox-static stress-ng gnuplot-nox
+	busybox-static stress-ng gnuplot-nox time
 DEPS_STAMP := $(BUILD)/.deps-$(shell echo $(DEB_PACKAGES) | md5sum | cut -c1-8)
 
 deps: $(DEPS_STAMP)
@@ -46,6 +46,7 @@ include runtime/libbpf.mk
 -include runtime/runtime.mk
 -include tests/vm/vm.mk
 include tests/tests.mk
+include bench/bench.mk
 
 
 demo: all
