@@ -19,9 +19,11 @@ struct node *node_clone(struct policy *p, const struct node *n)
 	*c = *n;
 	c->a = node_clone(p, n->a);
 	c->b = node_clone(p, n->b);
-	c->args = (struct vec){ 0 };
-	for (int i = 0; i < n->args.len; i++)
-		vec_push(&p->arena, &c->args, node_clone(p, n->args.items[i]));
+	if (n->kind == N_CALL) {
+		c->args = (struct vec){ 0 };
+		for (int i = 0; i < n->args.len; i++)
+			vec_push(&p->arena, &c->args, node_clone(p, n->args.items[i]));
+	}
 	return c;
 }
 

@@ -37,26 +37,33 @@ struct cgroup_decl;
 struct param_decl;
 struct define_decl;
 
+/* One expression node. The fields of the union belong to the kinds named beside them; a
+ * node that resolve turns into another kind keeps only the new kind's fields. */
 struct node {
 	enum node_kind kind;
+	enum op op;                     /* N_UNARY, N_BINARY */
+	enum vtype type;                /* set by check */
 	struct span at;                 /* the whole expression */
-	struct span op_at;              /* N_UNARY, N_BINARY, N_OVER: the operator */
-	enum op op;
-	struct node *a, *b;             /* operands; N_OVER: a over b */
-	const char *name;               /* N_NAME, N_CALL */
-	struct vec args;                /* N_CALL */
-	struct value value;             /* N_QUANTITY */
-	const char *unit;               /* N_QUANTITY: the unit as written */
-	/* resolved */
-	const struct signal *signal;    /* N_SIGNAL: NULL for event(cg, NAME) */
-	const char *event;              /* N_SIGNAL from event(cg, NAME) */
-	struct cgroup_decl *cgroup;     /* N_SIGNAL, N_CGROUP */
-	struct param_decl *param;       /* N_PARAM */
-	int index;                      /* N_ARG */
-	const struct node *expanded_from;  /* the call of a define this node came from */
-	/* checked */
-	enum vtype type;
-	double window_ns;               /* N_SIGNAL: the rate's window */
+	struct node *a, *b;             /* operands; N_OVER: a over b; N_SIGNAL: a = its cgroup */
+	const struct node *expanded_from;  /* the use of a define this node came from */
+	union {
+		struct {                        /* N_NAME, N_CALL */
+			const char *name;
+			struct vec args;        /* N_CALL */
+		};
+		struct {                        /* N_QUANTITY */
+			struct value value;
+			const char *unit;       /* as written */
+		};
+		struct {                        /* N_SIGNAL */
+			const struct signal *signal;  /* NULL for event(cg, NAME) */
+			const char *event;      /* event(cg, NAME) */
+			struct cgroup_decl *cgroup;   /* also N_CGROUP */
+			double window_ns;       /* set by check */
+		};
+		struct param_decl *param;       /* N_PARAM */
+		int index;                      /* N_ARG */
+	};
 };
 
 struct cgroup_decl {

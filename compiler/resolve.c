@@ -176,7 +176,7 @@ static int count_nodes(const struct node *n)
 	if (!n)
 		return 0;
 	int c = 1 + count_nodes(n->a) + count_nodes(n->b);
-	for (int i = 0; i < n->args.len; i++)
+	for (int i = 0; n->kind == N_CALL && i < n->args.len; i++)
 		c += count_nodes(n->args.items[i]);
 	return c;
 }
@@ -196,9 +196,6 @@ static struct node *substitute(struct resolver *r, const struct node *body, stru
 		c->expanded_from = call;
 	c->a = substitute(r, body->a, args, call);
 	c->b = substitute(r, body->b, args, call);
-	c->args = (struct vec){ 0 };
-	for (int i = 0; i < body->args.len; i++)
-		vec_push(&r->p->arena, &c->args, substitute(r, body->args.items[i], args, call));
 	if (c->kind == N_SIGNAL && c->a && c->a->kind != N_CGROUP && c->a->kind != N_ARG) {
 		error_at(&r->p->diag, c->a->at, "%s takes a cgroup here",
 			 c->signal ? c->signal->name : "event");

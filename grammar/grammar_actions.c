@@ -307,7 +307,6 @@ void set_action_hold(struct lexer *lx, struct action *a, struct node *hold, stru
 struct node *new_binary(struct lexer *lx, int op, struct node *l, struct node *r, struct span at)
 {
 	struct node *n = node_new(P, N_BINARY, span_join(l->at, r->at));
-	n->op_at = at;
 	n->op = (enum op)op;
 	n->a = l;
 	n->b = r;
@@ -317,9 +316,6 @@ struct node *new_binary(struct lexer *lx, int op, struct node *l, struct node *r
 struct node *new_unary(struct lexer *lx, int op, struct node *x, struct span at)
 {
 	struct node *n = node_new(P, N_UNARY, at);
-	n->op_at = at;
-	n->op_at.end_line = at.line;
-	n->op_at.end_col = at.col + (op == OP_NOT ? 2 : 0);
 	n->op = (enum op)op;
 	n->a = x;
 	return n;
