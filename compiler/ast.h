@@ -60,6 +60,7 @@ struct node {
 			const char *event;      /* event(cg, NAME) */
 			struct cgroup_decl *cgroup;   /* also N_CGROUP */
 			double window_ns;       /* set by check */
+			int counter;            /* set by lower: its window counter */
 		};
 		struct param_decl *param;       /* N_PARAM */
 		int index;                      /* N_ARG */

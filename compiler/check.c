@@ -15,6 +15,7 @@ static const double MIN_WINDOW_NS = 0.1 * NS_PER_S;
 static const double MAX_WINDOW_NS = 3600 * NS_PER_S;
 static const double MAX_TIME_NS = 86400 * NS_PER_S;
 static const double SMALLEST_PAGE = 4096;
+enum { MAX_CGROUPS = 64 };       /* a cgroup id maps to a 64-bit mask of them */
 
 /* Reporting at a node: the notes say which define each expansion came from. */
 static void node_diag(struct policy *p, enum diag_level level, const struct node *n,
@@ -233,6 +234,11 @@ static enum vtype check_over(struct checker *c, struct node *n)
 		return T_ERROR;
 	}
 	double ns = w->value.v;
+	if (fmod(ns, 1e6) != 0) {
+		node_error(p, w, "windows are whole milliseconds, not %s",
+			   value_str(w->value, buf, sizeof(buf)));
+		return T_ERROR;
+	}
 	if (ns < MIN_WINDOW_NS || ns > MAX_WINDOW_NS) {
 		node_error(p, w, "a window of %s is out of range: windows are 100ms to 1h",
 			   value_str(w->value, buf, sizeof(buf)));
@@ -512,6 +518,10 @@ static void warn_unused(struct checker *c)
 void check_policy(struct policy *p)
 {
 	struct checker c = { .p = p };
+	if (p->cgroups.len > MAX_CGROUPS) {
+		const struct cgroup_decl *extra = p->cgroups.items[MAX_CGROUPS];
+		error_at(DIAG, extra->at, "a policy has at most %d cgroups", MAX_CGROUPS);
+	}
 	for (int i = 0; i < p->params.len; i++)
 		check_param(&c, p->params.items[i]);
 	for (int i = 0; i < p->rules.len; i++)

@@ -2,7 +2,8 @@
 
 FRONTEND_SRCS := compiler/arena.c compiler/source.c compiler/diag.c compiler/units.c \
 	compiler/signals.c compiler/actions.c compiler/ast.c compiler/load.c \
-	compiler/resolve.c compiler/check.c compiler/frontend.c grammar/grammar_actions.c
+	compiler/resolve.c compiler/check.c compiler/frontend.c compiler/lower.c \
+	compiler/metadata.c grammar/grammar_actions.c
 GRAMMAR_GEN := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
 FRONTEND_OBJS := $(FRONTEND_SRCS:%.c=$(BUILD)/%.o) $(GRAMMAR_GEN:.c=.o)
 MEMCGC_OBJS := $(BUILD)/compiler/memcgc.o

@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "metadata.h"
 
 #ifndef MEMCGC_STDLIB_DIR
 #define MEMCGC_STDLIB_DIR "/usr/local/share/memcgc/stdlib"
 #endif
 #define MEMCGC_VERSION "0.1"
 
-enum emit { EMIT_OBJ, EMIT_AST, EMIT_NONE };
+enum emit { EMIT_OBJ, EMIT_AST, EMIT_META, EMIT_NONE };
 
 struct options {
 	const char *input, *output;
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 	      "  -o FILE        write the BPF object to FILE (default: POLICY.o)\n"
 	      "  --check        check the policy only; write nothing\n"
 	      "  --emit=ast     print the checked syntax tree\n"
+	      "  --emit=meta    print the metadata the object carries for memcg-run\n"
 	      "  -I DIR         look for imports in DIR too (after the importing file's own\n"
 	      "                 directory, before the standard library)\n"
 	      "  -Werror        treat warnings as errors\n"
@@ -53,6 +55,8 @@ static int parse_emit(struct options *o, const char *what)
 {
 	if (strcmp(what, "ast") == 0)
 		o->emit = EMIT_AST;
+	else if (strcmp(what, "meta") == 0)
+		o->emit = EMIT_META;
 	else if (strcmp(what, "obj") == 0)
 		o->emit = EMIT_OBJ;
 	else
@@ -106,7 +110,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct arena *a)
 		case OPT_CHECK: o->emit = EMIT_NONE; break;
 		case OPT_EMIT:
 			if (parse_emit(o, optarg) != 0)
-				return usage_error("unknown --emit kind '%s' (ast, obj)", optarg);
+				return usage_error("unknown --emit kind '%s' (ast, meta, obj)", optarg);
 			break;
 		case OPT_VERSION: printf("memcgc %s\n", MEMCGC_VERSION); exit(0);
 		case OPT_WERROR: o->werror = 1; break;
@@ -137,6 +141,11 @@ int main(int argc, char **argv)
 	rc = frontend_file(&p, o.input);
 	if (rc == 0 && o.emit == EMIT_AST)
 		ast_dump(&p, stdout);
+	if (rc == 0 && o.emit == EMIT_META) {
+		struct policy_ir ir;
+		lower_policy(&p, &ir);
+		fputs(metadata_text(&p, &ir), stdout);
+	}
 	if (rc == 0 && o.emit == EMIT_OBJ) {
 		fprintf(stderr, "memcgc: error: %s: code generation is not part of this build yet; "
 			"use --check or --emit=ast\n", o.input);

@@ -1,4 +1,5 @@
-/* libFuzzer entry point: the whole front end (lexer, parser, resolution, checks) on
+/* libFuzzer entry point: the whole front end (lexer, parser, resolution, checks, lowering
+ * and metadata) on
  * arbitrary bytes. Imports are off, so the input is the only file read. Any crash, hang,
  * leak (the arena is freed each run) or sanitizer report is a bug. */
 #include <stddef.h>
@@ -6,6 +7,7 @@
 
 #include "ast.h"
 #include "frontend.h"
+#include "metadata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FILE *sink = fopen("/dev/null", "w");
 		if (sink) {
 			ast_dump(&p, sink);
+			struct policy_ir ir;
+			lower_policy(&p, &ir);
+			fputs(metadata_text(&p, &ir), sink);
 			fclose(sink);
 		}
 	}
