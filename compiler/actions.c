@@ -27,8 +27,8 @@ static const struct action_kind actions[] = {
 	  "as if it were that far over its high limit" },
 	{ "high_delay", ASSIGN_SET, T_DURATION, NULL, COMBINE_MAX,
 	  { [ABI_V6] = "get_high_delay_ms", [ABI_V7] = "memcg_charged" },
-	  10 * NS_PER_MS, 2000 * NS_PER_MS,
-	  "the kernel does not sleep for delays below 10 ms (HZ/100)",
+	  11 * NS_PER_MS, 2000 * NS_PER_MS,
+	  "the kernel does not sleep for delays of HZ/100 or less (10 ms at HZ=1000)",
 	  "the kernel clamps throttle delays to 2 s (MEMCG_MAX_HIGH_DELAY_JIFFIES)",
 	  "throttle each charging task of the cgroup for at least this long, even below "
 	  "memory.high" },

@@ -293,6 +293,16 @@ static enum vtype type_of(struct checker *c, struct node *n, double window_ns)
 
 /* Parameters */
 
+static const struct node *find_param_use(const struct node *n)
+{
+	if (!n)
+		return NULL;
+	if (n->kind == N_PARAM)
+		return n;
+	const struct node *found = find_param_use(n->a);
+	return found ? found : find_param_use(n->b);
+}
+
 static void check_param(struct checker *c, struct param_decl *d)
 {
 	struct policy *p = c->p;
@@ -300,6 +310,13 @@ static void check_param(struct checker *c, struct param_decl *d)
 	d->value.type = T_ERROR;
 	if (!n)
 		return;
+	const struct node *other = find_param_use(n);
+	if (other) {
+		node_error(p, other, "the default of parameter '%s' cannot use parameter '%s'",
+			   d->name, other->param->name);
+		diag_hint(DIAG, "each parameter is set on its own at run time; write the value out");
+		return;
+	}
 	enum vtype t = type_of(c, n, DEFAULT_WINDOW_NS);
 	if (t == T_ERROR)
 		return;
@@ -307,6 +324,7 @@ static void check_param(struct checker *c, struct param_decl *d)
 		node_error(p, n, "the default of parameter '%s' must be a constant", d->name);
 		return;
 	}
+
 	if (!is_arithmetic(t)) {
 		node_error(p, n, "a parameter is a rate, a size, a duration or a number, not %s",
 			   type_name(t));
@@ -527,6 +545,6 @@ void check_policy(struct policy *p)
 	for (int i = 0; i < p->rules.len; i++)
 		check_rule(&c, p->rules.items[i]);
 	check_abi_overlap(&c);
-	if (!p->diag.errors)    /* after an error, what it hid may look unused */
+	if (!p->diag.hard_errors)       /* after an error, what it hid may look unused */
 		warn_unused(&c);
 }

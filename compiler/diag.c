@@ -53,6 +53,8 @@ void diag_at(struct diag_sink *d, enum diag_level level, struct span at, const c
 void diag_vat(struct diag_sink *d, enum diag_level level, struct span at, const char *fmt,
 	      va_list ap)
 {
+	if (level == DIAG_ERROR)
+		d->hard_errors++;
 	if (level == DIAG_ERROR || (level == DIAG_WARNING && d->werror))
 		d->errors++;
 	else if (level == DIAG_WARNING)
@@ -89,6 +91,7 @@ void diag_hint(struct diag_sink *d, const char *fmt, ...)
 void diag_error(struct diag_sink *d, const char *fmt, ...)
 {
 	d->errors++;
+	d->hard_errors++;
 	if (muted(d))
 		return;
 	fputs("memcgc: error: ", d->out);

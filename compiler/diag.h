@@ -13,6 +13,7 @@ enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE };
 struct diag_sink {
 	FILE *out;              /* NULL: count only */
 	int errors, warnings;
+	int hard_errors;        /* errors that are not promoted warnings */
 	int werror;             /* warnings count as errors */
 };
 

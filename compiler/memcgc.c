@@ -33,6 +33,7 @@ static void usage(FILE *out)
 	      "  --check        check the policy only; write nothing\n"
 	      "  --emit=ast     print the checked syntax tree\n"
 	      "  --emit=meta    print the metadata the object carries for memcg-run\n"
+	      "  --emit=obj     write the BPF object (the default)\n"
 	      "  -I DIR         look for imports in DIR too (after the importing file's own\n"
 	      "                 directory, before the standard library)\n"
 	      "  -Werror        treat warnings as errors\n"
@@ -64,8 +65,8 @@ static int parse_emit(struct options *o, const char *what)
 	return 0;
 }
 
-/* The standard library of a build tree when the binary runs from one (build/memcgc or
- * build/asan/memcgc -> stdlib/), else the installed one. */
+/* The standard library of a source tree when the binary runs from its build directory
+ * (build/memcgc or build/asan/memcgc -> stdlib/), else the installed one. */
 static const char *stdlib_dir(struct arena *a)
 {
 	static const char *const up[] = { "..", "../.." };
@@ -79,7 +80,8 @@ static const char *stdlib_dir(struct arena *a)
 		const char *dir = arena_printf(a, "%s/%s/stdlib", bin, up[i]);
 		struct stat st;
 		char real[PATH_MAX];
-		if (stat(arena_printf(a, "%s/tiers.mcp", dir), &st) == 0 && realpath(dir, real))
+		const char *grammar = arena_printf(a, "%s/%s/grammar/parser.y", bin, up[i]);
+		if (stat(grammar, &st) == 0 && realpath(dir, real))
 			return arena_strdup(a, real);
 	}
 	return MEMCGC_STDLIB_DIR;
@@ -87,17 +89,22 @@ static const char *stdlib_dir(struct arena *a)
 
 static int parse_args(int argc, char **argv, struct options *o, struct arena *a)
 {
-	enum { OPT_CHECK = 256, OPT_EMIT, OPT_VERSION, OPT_WERROR };
-	/* -Werror is spelled like the C compilers'; getopt would read it as -W error. */
-	for (int i = 1; i < argc; i++)
+	enum { OPT_CHECK = 256, OPT_EMIT, OPT_VERSION };
+	/* -Werror is spelled like the C compilers'; getopt would read it as -W error, so it
+	 * is taken out before getopt sees the arguments. */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-Werror") == 0)
-			argv[i] = "--werror-internal";
+			o->werror = 1;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
 	static const struct option all[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "emit", required_argument, NULL, OPT_EMIT },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
-		{ "werror-internal", no_argument, NULL, OPT_WERROR },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -113,7 +120,6 @@ static int parse_args(int argc, char **argv, struct options *o, struct arena *a)
 				return usage_error("unknown --emit kind '%s' (ast, meta, obj)", optarg);
 			break;
 		case OPT_VERSION: printf("memcgc %s\n", MEMCGC_VERSION); exit(0);
-		case OPT_WERROR: o->werror = 1; break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -104,26 +104,26 @@ const char *value_str(struct value val, char *buf, int size)
 	const struct unit *u;
 	switch (val.type) {
 	case T_RATE:
-		snprintf(buf, (size_t)size, "%g/s", val.v);
+		snprintf(buf, (size_t)size, "%.10g/s", val.v);
 		break;
 	case T_SIZE:
 		if (!val.pages && !val.v)
 			snprintf(buf, (size_t)size, "0 pages");
 		else if (val.pages && val.v)
-			snprintf(buf, (size_t)size, "%g pages + %g B", val.pages, val.v);
+			snprintf(buf, (size_t)size, "%.10g pages + %.10g B", val.pages, val.v);
 		else if (val.pages)
-			snprintf(buf, (size_t)size, "%g pages", val.pages);
+			snprintf(buf, (size_t)size, "%.10g pages", val.pages);
 		else {
 			u = best_unit(T_SIZE, val.v);
-			snprintf(buf, (size_t)size, "%g %s", val.v / u->scale, u->name);
+			snprintf(buf, (size_t)size, "%.10g %s", val.v / u->scale, u->name);
 		}
 		break;
 	case T_DURATION:
 		u = best_unit(T_DURATION, val.v);
-		snprintf(buf, (size_t)size, "%g%s", val.v / u->scale, u->name);
+		snprintf(buf, (size_t)size, "%.10g%s", val.v / u->scale, u->name);
 		break;
 	default:
-		snprintf(buf, (size_t)size, "%g", val.v);
+		snprintf(buf, (size_t)size, "%.10g", val.v);
 	}
 	return buf;
 }
