@@ -1,10 +1,12 @@
 /* llvm_bpf.c — building BPF objects with the LLVM C API (see llvm_bpf.h). */
 #include "llvm_bpf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <llvm-c/Analysis.h>
@@ -981,7 +983,21 @@ int lb_finalize(lb_module *m)
 	return m->error[0] ? -1 : 0;
 }
 
-int lb_optimize(lb_module *m)
+/* ---- pipeline and code generation, in a child process ------------------------------
+ *
+ * LLVM 19's BPF backend caches the globals it creates for CO-RE accesses in a static,
+ * process-wide map (BPFAbstractMemberAccess::GEPGlobals) keyed by type and access path.
+ * After the first module is destroyed those entries dangle, and a second module with
+ * the same access (same kernel type and member) crashes inside the pass. So the pass
+ * pipeline and code generation run in a forked child that sends back the bytes: the
+ * parent process never runs a BPF pass and can build any number of modules. It also
+ * keeps a fatal error in code generation from taking the caller down with it.
+ */
+
+enum output_kind { OUTPUT_OBJECT, OUTPUT_IR };
+enum { CHILD_OK = 0, CHILD_ERROR = 1 };
+
+static int run_pipeline(lb_module *m)
 {
 	static const char *const pipelines[] = {
 		[LB_O0] = "default<O0>", [LB_O1] = "default<O1>", [LB_O2] = "default<O2>",
@@ -1000,31 +1016,147 @@ int lb_optimize(lb_module *m)
 	return m->diag_errors ? -1 : 0;
 }
 
-/* Code generation changes the module (the backend rewrites CO-RE accesses), so a
- * module is emitted once. */
-int lb_emit_memory(lb_module *m, void **data, size_t *len)
+/* Child side: produce the output into an LLVM buffer (or an error in m->error). */
+static LLVMMemoryBufferRef produce(lb_module *m, enum output_kind kind)
 {
+	if (run_pipeline(m))
+		return NULL;
+	if (kind == OUTPUT_IR) {
+		char *text = LLVMPrintModuleToString(m->mod);
+		LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(text,
+			strlen(text), "ir");
+		LLVMDisposeMessage(text);
+		return buf;
+	}
 	char *msg = NULL;
 	LLVMMemoryBufferRef buf = NULL;
 	if (LLVMTargetMachineEmitToMemoryBuffer(m->tm, m->mod, LLVMObjectFile, &msg, &buf)) {
 		lb_fail(m, "BPF code generation failed: %s", msg);
 		LLVMDisposeMessage(msg);
-		return -1;
+		return NULL;
 	}
 	if (m->diag_errors) {
 		LLVMDisposeMemoryBuffer(buf);
-		return -1;
+		return NULL;
 	}
-	*len = LLVMGetBufferSize(buf);
-	*data = malloc(*len ? *len : 1);
-	if (!*data) {
-		LLVMDisposeMemoryBuffer(buf);
-		lb_fail(m, "out of memory");
-		return -1;
+	return buf;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
 	}
-	memcpy(*data, LLVMGetBufferStart(buf), *len);
-	LLVMDisposeMemoryBuffer(buf);
 	return 0;
+}
+
+/* Message: u32 status, u64 length, bytes (the output, or the error text). */
+static void __attribute__((noreturn)) child_main(lb_module *m, enum output_kind kind, int fd)
+{
+	LLVMMemoryBufferRef buf = produce(m, kind);
+	uint32_t status = buf ? CHILD_OK : CHILD_ERROR;
+	const char *bytes = buf ? LLVMGetBufferStart(buf) : m->error;
+	uint64_t len = buf ? LLVMGetBufferSize(buf) : strlen(m->error);
+	int rc = write_all(fd, &status, sizeof status) || write_all(fd, &len, sizeof len) ||
+		 write_all(fd, bytes, len);
+	_exit(rc ? 1 : 0);
+}
+
+static int read_all(int fd, void *data, size_t len)
+{
+	char *p = data;
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int receive(lb_module *m, int fd, void **data, size_t *len)
+{
+	uint32_t status;
+	uint64_t n;
+	if (read_all(fd, &status, sizeof status) || read_all(fd, &n, sizeof n))
+		return -1;
+	char *bytes = malloc(n + 1);
+	if (!bytes || read_all(fd, bytes, n)) {
+		free(bytes);
+		return -1;
+	}
+	bytes[n] = 0;
+	if (status != CHILD_OK) {            /* the child's m->error, already prefixed */
+		if (!m->error[0])
+			snprintf(m->error, sizeof m->error, "%s", bytes);
+		free(bytes);
+		return 1;
+	}
+	*data = bytes;
+	*len = n;
+	return 0;
+}
+
+static int produce_in_child(lb_module *m, enum output_kind kind, void **data, size_t *len)
+{
+	if (lb_finalize(m))
+		return -1;
+	int fds[2];
+	if (pipe(fds)) {
+		lb_fail(m, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);                        /* or the child would print buffered output again */
+	pid_t pid = fork();
+	if (pid < 0) {
+		lb_fail(m, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(m, kind, fds[1]);
+	}
+	close(fds[1]);
+	int got = receive(m, fds[0], data, len);
+	close(fds[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (got == 0)
+		free(*data);
+	if (got < 0 && WIFEXITED(status))
+		lb_fail(m, "LLVM code generation exited with status %d%s", WEXITSTATUS(status),
+			WEXITSTATUS(status) == LB_FATAL_EXIT ? " (fatal LLVM error, see above)" : "");
+	else if (got < 0 && WIFSIGNALED(status))
+		lb_fail(m, "LLVM code generation crashed (%s)", strsignal(WTERMSIG(status)));
+	else if (got < 0)
+		lb_fail(m, "LLVM code generation sent no result");
+	return -1;
+}
+
+int lb_emit_memory(lb_module *m, void **data, size_t *len)
+{
+	return produce_in_child(m, OUTPUT_OBJECT, data, len);
+}
+
+int lb_emit_ir(lb_module *m, char **text)
+{
+	size_t len;
+	return produce_in_child(m, OUTPUT_IR, (void **)text, &len);
 }
 
 int lb_emit_file(lb_module *m, const char *path)
@@ -1039,17 +1171,10 @@ int lb_emit_file(lb_module *m, const char *path)
 		ok = 0;
 	free(data);
 	if (!ok) {
-		lb_fail(m, "cannot write %s", path);
+		lb_fail(m, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
-}
-
-int lb_compile_file(lb_module *m, const char *path)
-{
-	if (lb_finalize(m) || lb_optimize(m))
-		return -1;
-	return lb_emit_file(m, path);
 }
 
 char *lb_print_ir(lb_module *m)

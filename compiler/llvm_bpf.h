@@ -9,9 +9,9 @@
  *     in ".rodata" that the loader sets before load;
  *   - programs are functions in a named section, helpers are called by id;
  *   - CO-RE field reads and enum values go through the BPF backend's intrinsics, which
- *     the optimisation pipeline (lb_optimize) must lower before code generation.
- * The usual order: lb_module_create, types/maps/programs, lb_finalize, lb_optimize,
- * lb_emit_file or lb_emit_memory (or lb_compile_file for the last three), destroy.
+ *     the optimisation pipeline must lower before code generation.
+ * The usual order: lb_module_create, types/maps/programs, lb_finalize (optional),
+ * lb_emit_file or lb_emit_memory (runs the pipeline, then the BPF backend), destroy.
  *
  * Errors: functions returning int give 0 on success and -1 on failure with a message
  * naming the source in lb_error(). An LLVM fatal error prints a message naming the
@@ -241,11 +241,15 @@ LLVMValueRef lb_core_enum_exists(lb_module *m, lb_enum *e, const char *name);
 
 /* ---- output --------------------------------------------------------------------- */
 
-int lb_finalize(lb_module *m);    /* close enums, finish debug info, verify */
-int lb_optimize(lb_module *m);    /* default<On> with the BPF target machine */
-int lb_emit_file(lb_module *m, const char *path);
+int lb_finalize(lb_module *m);    /* close enums, finish debug info, verify the IR */
+
+/* Finalize, run default<On> with the BPF target machine, emit the ELF object. The
+ * pipeline and the backend run in a forked child (LLVM's BPF backend keeps per-process
+ * state that breaks a second module, see llvm_bpf.c); the module is left unchanged, so
+ * these may be called more than once and give the same bytes. */
 int lb_emit_memory(lb_module *m, void **data, size_t *len);   /* free() *data */
-int lb_compile_file(lb_module *m, const char *path);          /* the three above */
-char *lb_print_ir(lb_module *m);                               /* LLVMDisposeMessage */
+int lb_emit_file(lb_module *m, const char *path);
+int lb_emit_ir(lb_module *m, char **text);       /* IR after the pipeline; free() */
+char *lb_print_ir(lb_module *m);                 /* IR as built; LLVMDisposeMessage */
 
 #endif
