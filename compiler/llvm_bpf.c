@@ -1,4 +1,5 @@
 /* llvm_bpf.c — building BPF objects with the LLVM C API (see llvm_bpf.h). */
+#define _POSIX_C_SOURCE 200809L   /* fork, pipe, waitpid, strsignal */
 #include "llvm_bpf.h"
 
 #include <errno.h>
