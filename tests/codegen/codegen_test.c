@@ -2,6 +2,7 @@
  * kernel with libbpf 1.5. Prints PASS/FAIL/SKIP lines (tests/run.py).
  *
  *   codegen-test emit SRC.mcp OUT.o      build the object (twice, in process: must match)
+ *   codegen-test abis SRC.mcp DIR        struct memcg_bpf_ops of each ABI, in BTF
  *   codegen-test btfext OBJ.o            func/line info and CO-RE relocations in .BTF.ext
  *   codegen-test load OBJ.o              load, attach, cgroup workload, test runs (root)
  *   codegen-test fatal SRC.mcp           provoke an LLVM fatal error (must name SRC)
@@ -188,20 +189,64 @@ static int cmd_btfext(const char *path)
 	printf("  .BTF.ext: %u func_info, %u line_info (%u with .mcp text), %u CO-RE relocations "
 	       "(%u field byte offset, %u enum value)\n", c.func_info, c.line_info,
 	       c.lines_from_source, c.core_relo, c.byte_off, c.enumval);
-	/* 5 programs + the count_scan subprogram. */
-	c.func_info == 6 ? pass("btf-ext-func-info")
-		: fail("btf-ext-func-info", "%u records, expected 6", c.func_info);
+	/* 6 programs + the count_scan subprogram. */
+	c.func_info == 7 ? pass("btf-ext-func-info")
+		: fail("btf-ext-func-info", "%u records, expected 7", c.func_info);
 	c.line_info > 0 && c.lines_from_source > 0 ? pass("btf-ext-line-info")
 		: fail("btf-ext-line-info", "%u records, %u with .mcp text", c.line_info,
 		       c.lines_from_source);
-	/* count_scan (noinline, shared): 3 PGSCAN enum values; the tracepoint: 3 fields;
+	/* count_scan (noinline, shared): 3 PGSCAN enum values, test_events: 1 (plus 2
+	 * existence checks, not counted here); the tracepoint: 3 fields;
 	 * 3 memcg chains (tp_btf, two struct_ops): css.cgroup (one access), kn, id. */
-	c.enumval == 3 && c.byte_off == 3 + 3 * 3 ? pass("btf-ext-core-relos")
+	c.enumval == 4 && c.byte_off == 3 + 3 * 3 ? pass("btf-ext-core-relos")
 		: fail("btf-ext-core-relos", "%u enum value, %u byte offset relocations",
 		       c.enumval, c.byte_off);
 	btf__free(btf);
 	elf_end(elf);
 	close(fd);
+	return failures != 0;
+}
+
+/* ---- memcg_bpf_ops ABIs ------------------------------------------------------------ */
+
+/* Each ABI's struct in BTF: 8 bytes per member, member names in table order, only
+ * handle_cgroup_online initialised (one relocation in .rel.struct_ops.link). */
+static void check_ops_abi(enum kt_ops_abi abi, const char *source, const char *dir)
+{
+	const kt_ops_abi_info *info = kt_ops_abi(abi);
+	char name[64], path[512], err[1024];
+	snprintf(name, sizeof name, "memcg-bpf-ops-%s", info->name);
+	snprintf(path, sizeof path, "%s/ops-%s.o", dir, info->name);
+	void *data = NULL;
+	size_t len;
+	if (build_ops_object(abi, source, &data, &len, err, sizeof err)) {
+		fail(name, "%s", err);
+		return;
+	}
+	int wrote = write_file(path, data, len);
+	free(data);
+	struct btf *btf = wrote ? NULL : btf__parse_elf(path, NULL);
+	int id = btf ? btf__find_by_name_kind(btf, "memcg_bpf_ops", BTF_KIND_STRUCT) : -1;
+	if (id <= 0) {
+		fail(name, "no struct memcg_bpf_ops in the BTF of %s", path);
+		btf__free(btf);
+		return;
+	}
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *mb = btf_members(t);
+	bool ok = t->size == 8 * info->n && btf_vlen(t) == info->n;
+	for (unsigned i = 0; ok && i < info->n; i++)
+		ok = strcmp(btf__name_by_offset(btf, mb[i].name_off), info->members[i].name) == 0 &&
+		     mb[i].offset == 64 * i;
+	ok ? pass(name) : fail(name, "struct memcg_bpf_ops does not match the %s table", info->name);
+	btf__free(btf);
+	unlink(path);
+}
+
+static int cmd_abis(const char *source, const char *dir)
+{
+	for (int abi = 0; abi < KT_OPS_ABI_COUNT; abi++)
+		check_ops_abi((enum kt_ops_abi)abi, source, dir);
 	return failures != 0;
 }
 
@@ -212,12 +257,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && strcmp(argv[1], "emit") == 0)
 		return cmd_emit(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "abis") == 0)
+		return cmd_abis(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "fatal") == 0)
 		return cmd_fatal(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "btfext") == 0)
 		return cmd_btfext(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "load") == 0)
 		return run_load_tests(argv[2]);
-	fprintf(stderr, "usage: %s emit SRC OUT | btfext OBJ | load OBJ | fatal SRC\n", argv[0]);
+	fprintf(stderr, "usage: %s emit SRC OUT | abis SRC DIR | btfext OBJ | load OBJ | fatal SRC\n", argv[0]);
 	return 2;
 }

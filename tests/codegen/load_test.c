@@ -489,6 +489,28 @@ static void check_test_run(struct bpf_object *obj)
 		pass("syscall-test-run", "4 synthetic events; map entry {26, 4000}");
 }
 
+/* test_events: a name added at run time resolves to the kernel's value; a name the
+ * kernel lacks is reported absent by the existence relocation. */
+static void check_event_names(struct bpf_object *obj)
+{
+	int64_t anon;
+	if (kernel_enum_value("vm_event_item", "PGSCAN_ANON", &anon)) {
+		skip("event-names-at-run-time", "kernel lacks PGSCAN_ANON");
+		return;
+	}
+	struct test_input in = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &in, .ctx_size_in = sizeof in);
+	int fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "test_events"));
+	int err = bpf_prog_test_run_opts(fd, &opts);
+	if (err || opts.retval != 1 || in.result != (uint64_t)anon)
+		fail("event-names-at-run-time", "err %d, retval %u (want 1), PGSCAN_ANON %llu "
+		     "(want %lld)", err, opts.retval, (unsigned long long)in.result,
+		     (long long)anon);
+	else
+		pass("event-names-at-run-time", "PGSCAN_ANON = %lld, MEMCGC_NO_SUCH_EVENT absent",
+		     (long long)anon);
+}
+
 int run_load_tests(const char *path)
 {
 	if (geteuid() != 0) {
@@ -536,6 +558,7 @@ int run_load_tests(const char *path)
 	bpf_link__destroy(tp);
 	bpf_link__destroy(tp_btf);
 	check_test_run(obj);
+	check_event_names(obj);
 	bpf_object__close(obj);
 
 	char dir[sizeof cgroup_dir];

@@ -37,12 +37,13 @@ if bpftool btf dump file "$OUT/a.o" >"$OUT/btf.txt" 2>&1; then
 	expect bpftool-btf "$OUT/btf.txt" \
 		"STRUCT 'trace_event_raw_memcg_rstat_events' size=32 vlen=4" \
 		"'val' type_id=37 bits_offset=192" \
-		"ENUM 'vm_event_item' encoding=UNSIGNED size=4 vlen=13" \
+		"ENUM 'vm_event_item' encoding=UNSIGNED size=4 vlen=15" \
+		"'PGSCAN_ANON' val=13" "'MEMCGC_NO_SUCH_EVENT' val=14" \
 		"STRUCT 'memcg_bpf_ops' size=40 vlen=5" \
 		"'get_high_delay_ms' type_id=" \
 		"STRUCT 'mem_cgroup' size=8 vlen=1" \
 		"FUNC 'count_scan' type_id=29 linkage=static" \
-		"FUNC 'count_memcg_events'" "FUNC 'test_count'" "FUNC 'policy_below_low'" \
+		"FUNC 'count_memcg_events'" "FUNC 'test_count'" "FUNC 'test_events'" "FUNC 'policy_below_low'" \
 		"DATASEC '.maps' size=0 vlen=4" "DATASEC '.rodata' size=0 vlen=2" \
 		"DATASEC '.struct_ops.link' size=0 vlen=1" "VAR 'scan_weight'"
 else
@@ -69,6 +70,7 @@ expect objdump-core-relocations "$OUT/disasm.txt" \
 expect metadata-section "$OUT/meta.txt" "memcgc-meta v1."
 
 "$TEST" btfext "$OUT/a.o"
+"$TEST" abis "$SRC" "$OUT"
 
 if "$TEST" fatal "$SRC" 2>"$OUT/fatal.txt" &&
    grep -q "memcgc: $SRC: internal error in LLVM code generation: Cannot select" "$OUT/fatal.txt"

@@ -9,6 +9,7 @@
  *   programs  count_memcg_events  tp/memcg/count_memcg_events   CO-RE reads, enum values
  *             memcg_events_btf    tp_btf/count_memcg_events     memcg->css.cgroup->kn->id
  *             test_count          syscall                       same logic, synthetic input
+ *             test_events         syscall                       enum names added at run time
  *             policy_delay        struct_ops/get_high_delay_ms  (v6)
  *             policy_below_low    struct_ops/below_low          (v6)
  *   struct_ops memcgc_ops (v6, .struct_ops.link): only the two members above set
@@ -215,6 +216,22 @@ static void define_syscall_program(struct test_object *t)
 	LLVMBuildRet(m->ir, LLVMBuildTrunc(m->ir, result, m->i32, "ret"));
 }
 
+/* syscall test_events: enumerators a policy names at run time (not in kt_known_events):
+ * returns exists(PGSCAN_ANON) + 2 * exists(MEMCGC_NO_SUCH_EVENT), result = PGSCAN_ANON. */
+static void define_event_names_program(struct test_object *t)
+{
+	lb_module *m = t->m;
+	const lb_param ctx = { "ctx", lb_pointer(m, t->input_t) };
+	lb_program(m, "test_events", "syscall", t->s32, &ctx, 1, L_EVENT);
+	LLVMValueRef anon = kt_event_item_exists(&t->kt, "PGSCAN_ANON");
+	LLVMValueRef bogus = kt_event_item_exists(&t->kt, "MEMCGC_NO_SUCH_EVENT");
+	LLVMValueRef sum = LLVMBuildAdd(m->ir, anon, LLVMBuildShl(m->ir, bogus, u64c(t, 1), ""),
+					"exists");
+	lb_store(m, kt_event_item(&t->kt, "PGSCAN_ANON"),
+		 lb_field_ptr(m, lb_param_value(m, 0), t->input_t, "result"), 8);
+	LLVMBuildRet(m->ir, LLVMBuildTrunc(m->ir, sum, m->i32, "ret"));
+}
+
 /* Two v6 members; the struct_ops map leaves the other three NULL. */
 static void define_struct_ops(struct test_object *t)
 {
@@ -260,6 +277,7 @@ int build_test_object(const char *source, enum lb_opt_level opt, bool skip_pipel
 	define_tracepoint_program(&t);
 	define_btf_program(&t);
 	define_syscall_program(&t);
+	define_event_names_program(&t);
 	define_struct_ops(&t);
 	int rc = lb_finalize(t.m);
 	if (!rc && getenv("CODEGEN_TEST_PRINT_IR")) {
@@ -272,5 +290,30 @@ int build_test_object(const char *source, enum lb_opt_level opt, bool skip_pipel
 	if (rc)
 		snprintf(error, error_size, "%s", lb_error(t.m));
 	lb_module_destroy(t.m);
+	return rc;
+}
+
+/* A minimal object per memcg_bpf_ops ABI: one program for handle_cgroup_online (in
+ * every ABI) and the struct_ops map with only that member set. */
+int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_t *len,
+		     char *error, size_t error_size)
+{
+	lb_options options = { .source_path = source, .opt = LB_O2 };
+	lb_module *m = lb_module_create(&options);
+	if (!m) {
+		snprintf(error, error_size, "cannot create the LLVM module");
+		return -1;
+	}
+	kernel_types kt;
+	kt_init(&kt, m);
+	lb_license(m, "GPL");
+	LLVMValueRef online = kt_ops_program(&kt, abi, "handle_cgroup_online", "on_online", 1);
+	LLVMBuildRetVoid(m->ir);
+	const lb_ops_init init[] = { { "handle_cgroup_online", online } };
+	lb_struct_ops(m, "ops", kt_memcg_ops_type(&kt, abi), init, 1, true, 1);
+	int rc = lb_emit_memory(m, data, len);
+	if (rc)
+		snprintf(error, error_size, "%s", lb_error(m));
+	lb_module_destroy(m);
 	return rc;
 }

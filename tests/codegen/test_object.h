@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "llvm_bpf.h"
+#include "kernel_types.h"
 
 /* Layout of the syscall program's context (memcgc_test_input in the object). */
 struct test_input {
@@ -22,5 +22,9 @@ struct test_input {
  * (free()). skip_pipeline: emit without the pass pipeline (the fatal-error test). */
 int build_test_object(const char *source, enum lb_opt_level opt, bool skip_pipeline,
 		      void **data, size_t *len, char *error, size_t error_size);
+
+/* A minimal object with a struct_ops map of the given memcg_bpf_ops ABI. */
+int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_t *len,
+		     char *error, size_t error_size);
 
 #endif
