@@ -1,7 +1,7 @@
 /* codegen_test.c — builds the test object with the LLVM-C layer and checks it on this
  * kernel with libbpf 1.5. Prints PASS/FAIL/SKIP lines (tests/run.py).
  *
- *   codegen-test emit SRC.mcp OUT.o      build the object (twice, in process: must match)
+ *   codegen-test emit SRC.mcp OUT.o [N]  build the object at -ON (default 2), twice: must match
  *   codegen-test abis SRC.mcp DIR        struct memcg_bpf_ops of each ABI, in BTF
  *   codegen-test btfext OBJ.o            func/line info and CO-RE relocations in .BTF.ext
  *   codegen-test load OBJ.o              load, attach, cgroup workload, test runs (root)
@@ -53,17 +53,17 @@ static int write_file(const char *path, const void *data, size_t len)
 	return (fclose(f) == 0 && done == len) ? 0 : -1;
 }
 
-static int cmd_emit(const char *source, const char *out)
+static int cmd_emit(const char *source, const char *out, enum lb_opt_level level_out)
 {
 	char err[1024];
 	void *a = NULL, *b = NULL;
 	size_t alen = 0, blen = 0;
-	if (build_test_object(source, LB_O2, false, &a, &alen, err, sizeof err)) {
+	if (build_test_object(source, level_out, false, &a, &alen, err, sizeof err)) {
 		fail("emit", "%s", err);
 		return 1;
 	}
 	pass("emit");
-	if (build_test_object(source, LB_O2, false, &b, &blen, err, sizeof err))
+	if (build_test_object(source, level_out, false, &b, &blen, err, sizeof err))
 		fail("emit-twice-same-process", "%s", err);
 	else if (alen != blen || memcmp(a, b, alen) != 0)
 		fail("emit-twice-same-process", "two builds differ (%zu vs %zu bytes)", alen, blen);
@@ -255,8 +255,8 @@ int run_load_tests(const char *path);   /* load_test.c */
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 4 && strcmp(argv[1], "emit") == 0)
-		return cmd_emit(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "emit") == 0)
+		return cmd_emit(argv[2], argv[3], argc == 5 ? (enum lb_opt_level)atoi(argv[4]) : LB_O2);
 	if (argc == 4 && strcmp(argv[1], "abis") == 0)
 		return cmd_abis(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "fatal") == 0)
@@ -265,6 +265,6 @@ int main(int argc, char **argv)
 		return cmd_btfext(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "load") == 0)
 		return run_load_tests(argv[2]);
-	fprintf(stderr, "usage: %s emit SRC OUT | abis SRC DIR | btfext OBJ | load OBJ | fatal SRC\n", argv[0]);
+	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | abis SRC DIR | btfext OBJ | load OBJ | fatal SRC\n", argv[0]);
 	return 2;
 }

@@ -78,4 +78,8 @@ then echo "PASS llvm-fatal-error-names-input"
 else echo "FAIL llvm-fatal-error-names-input: see below"; sed 's/^/  | /' "$OUT/fatal.txt"; fi
 
 "$TEST" load "$OUT/a.o"
+
+# The O0 pipeline must lower CO-RE too, and its (unoptimised) code must pass the verifier.
+"$TEST" emit "$SRC" "$OUT/o0.o" 0 >/dev/null &&
+	"$TEST" load "$OUT/o0.o" | sed 's/^\(PASS\|FAIL\|SKIP\) /\1 O0-/'
 exit 0
