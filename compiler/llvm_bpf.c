@@ -17,13 +17,14 @@
 
 /* DWARF constants the C API takes as plain numbers. */
 enum {
+	DW_TAG_enumeration_type = 0x04,
+	DW_TAG_structure_type = 0x13,
 	DW_TAG_const_type = 0x26,
 	DW_TAG_volatile_type = 0x35,
-	DW_TAG_enumeration_type = 0x04,
 	DW_ATE_boolean = 0x02,
 	DW_ATE_signed = 0x05,
 	DW_ATE_signed_char = 0x06,
-	DW_ATE_unsigned = 0x08,
+	DW_ATE_unsigned = 0x07,
 	DW_ATE_unsigned_char = 0x08,
 };
 
@@ -175,8 +176,12 @@ lb_module *lb_module_create(const lb_options *opt)
 		m->opt.cpu = "v3";
 	m->opt.source_path = strdup(m->opt.source_path);
 	m->opt.cpu = strdup(m->opt.cpu);
+	/* Process-wide in LLVM: names the most recently created module's source. */
+	static bool handler_installed;
 	fatal_source = m->opt.source_path;
-	LLVMInstallFatalErrorHandler(on_llvm_fatal);
+	if (!handler_installed)
+		LLVMInstallFatalErrorHandler(on_llvm_fatal);
+	handler_installed = true;
 
 	m->tm = create_bpf_target_machine(m->opt.cpu);
 	if (!m->tm) {
@@ -394,7 +399,7 @@ lb_type lb_struct(lb_module *m, const char *name, const lb_field *fields, unsign
 
 	LLVMMetadataRef st_di = NULL;   /* members need their parent as scope: forward first */
 	LLVMMetadataRef members[n + 1];
-	st_di = LLVMDIBuilderCreateReplaceableCompositeType(m->di, 0x13 /* structure */,
+	st_di = LLVMDIBuilderCreateReplaceableCompositeType(m->di, DW_TAG_structure_type,
 		info->name, strlen(info->name), m->file, m->file, 0, 0, size * 8, align * 8,
 		LLVMDIFlagZero, NULL, 0);
 	for (unsigned i = 0; i < n; i++) {
@@ -735,9 +740,8 @@ LLVMValueRef lb_stack(lb_module *m, lb_type type, const char *name)
 		LLVMPositionBuilderAtEnd(m->ir, entry);
 	LLVMValueRef slot = LLVMBuildAlloca(m->ir, type.ir, name);
 	LLVMSetAlignment(slot, type.align);
-	LLVMValueRef zero = LLVMBuildMemSet(m->ir, slot, LLVMConstInt(m->i8, 0, 0),
-					    LLVMConstInt(m->i64, type.size, 0), type.align);
-	(void)zero;
+	LLVMBuildMemSet(m->ir, slot, LLVMConstInt(m->i8, 0, 0),
+			LLVMConstInt(m->i64, type.size, 0), type.align);
 	LLVMPositionBuilderAtEnd(m->ir, here);
 	return slot;
 }

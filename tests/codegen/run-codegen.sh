@@ -9,6 +9,14 @@ OBJDUMP=${LLVM_OBJDUMP:-llvm-objdump-19}
 OUT=$(mktemp -d /tmp/memcgc-codegen.XXXXXX) || exit 1
 trap 'rm -rf "$OUT"' EXIT INT TERM
 
+# check CMD...: run a step of codegen-test; it prints its own FAIL lines and exits 1
+# after them, so any other non-zero status (a crash, a signal) is reported here.
+check() {
+	"$TEST" "$@"
+	rc=$?
+	[ $rc -le 1 ] || echo "FAIL codegen-test-$1: exited with status $rc"
+}
+
 if [ ! -x "$TEST" ]; then
 	echo "FAIL codegen-test: $TEST is not built (make $TEST)"
 	exit 1
@@ -69,17 +77,21 @@ expect objdump-core-relocations "$OUT/disasm.txt" \
 "$OBJDUMP" -s -j .memcgc.meta "$OUT/a.o" >"$OUT/meta.txt"
 expect metadata-section "$OUT/meta.txt" "memcgc-meta v1."
 
-"$TEST" btfext "$OUT/a.o"
-"$TEST" abis "$SRC" "$OUT"
+check btfext "$OUT/a.o"
+check abis "$SRC" "$OUT"
 
 if "$TEST" fatal "$SRC" 2>"$OUT/fatal.txt" &&
    grep -q "memcgc: $SRC: internal error in LLVM code generation: Cannot select" "$OUT/fatal.txt"
 then echo "PASS llvm-fatal-error-names-input"
 else echo "FAIL llvm-fatal-error-names-input: see below"; sed 's/^/  | /' "$OUT/fatal.txt"; fi
 
-"$TEST" load "$OUT/a.o"
+check load "$OUT/a.o"
 
 # The O0 pipeline must lower CO-RE too, and its (unoptimised) code must pass the verifier.
-"$TEST" emit "$SRC" "$OUT/o0.o" 0 >/dev/null &&
-	"$TEST" load "$OUT/o0.o" | sed 's/^\(PASS\|FAIL\|SKIP\) /\1 O0-/'
+if "$TEST" emit "$SRC" "$OUT/o0.o" 0 >"$OUT/o0-emit.txt"; then
+	check load "$OUT/o0.o" >"$OUT/o0-load.txt"
+	sed 's/^\(PASS\|FAIL\|SKIP\) /\1 O0-/' "$OUT/o0-load.txt"
+else
+	echo "FAIL O0-emit: see below"; sed 's/^/  | /' "$OUT/o0-emit.txt"
+fi
 exit 0
