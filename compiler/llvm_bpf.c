@@ -654,6 +654,10 @@ static LLVMValueRef begin_function(lb_module *m, const char *name, const char *s
 		lb_fail(m, "function '%s' defined twice", name);
 		return NULL;
 	}
+	if (m->finalized) {                 /* debug info is finished: no new subprograms */
+		lb_fail(m, "function '%s' started after lb_finalize", name);
+		return NULL;
+	}
 	lb_type types[n + 1];
 	for (unsigned i = 0; i < n; i++)
 		types[i] = params[i].type;
@@ -728,7 +732,9 @@ void lb_attach_location(lb_module *m, LLVMValueRef inst, unsigned line, unsigned
 		LLVMDIBuilderCreateDebugLocation(m->ctx, line, col, m->scope, NULL));
 }
 
-/* Zeroed, so helpers never read uninitialised stack (padding included). */
+/* The slot is allocated in the entry block (one fixed stack offset for the verifier)
+ * and zeroed where it is asked for, so helpers never read uninitialised stack (padding
+ * included) and paths that do not use the slot do not pay for the zeroing. */
 LLVMValueRef lb_stack(lb_module *m, lb_type type, const char *name)
 {
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(m->ir);
@@ -740,9 +746,9 @@ LLVMValueRef lb_stack(lb_module *m, lb_type type, const char *name)
 		LLVMPositionBuilderAtEnd(m->ir, entry);
 	LLVMValueRef slot = LLVMBuildAlloca(m->ir, type.ir, name);
 	LLVMSetAlignment(slot, type.align);
+	LLVMPositionBuilderAtEnd(m->ir, here);
 	LLVMBuildMemSet(m->ir, slot, LLVMConstInt(m->i8, 0, 0),
 			LLVMConstInt(m->i64, type.size, 0), type.align);
-	LLVMPositionBuilderAtEnd(m->ir, here);
 	return slot;
 }
 
@@ -933,8 +939,13 @@ LLVMValueRef lb_core_read_path(lb_module *m, LLVMValueRef base, lb_type st,
 static LLVMValueRef core_enum(lb_module *m, lb_enum *e, const char *name, uint64_t kind)
 {
 	int64_t value;
-	if (!lb_enum_lookup(e, name, &value))
+	if (!lb_enum_lookup(e, name, &value)) {
+		if (m->finalized) {             /* the enum's debug type is already closed */
+			lb_fail(m, "enumerator %s used after lb_finalize", name);
+			return LLVMGetUndef(m->i64);
+		}
 		value = lb_enum_add(e, name, enum_next_value(e));
+	}
 	char text[256];
 	snprintf(text, sizeof text, "%s:%lld", name, (long long)value);
 	LLVMValueRef str_init = LLVMConstStringInContext2(m->ctx, text, strlen(text), 0);
@@ -1136,9 +1147,12 @@ static int produce_in_child(lb_module *m, enum output_kind kind, void **data, si
 	close(fds[1]);
 	int got = receive(m, fds[0], data, len);
 	close(fds[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	int status = 0;
+	pid_t reaped;
+	while ((reaped = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	if (reaped < 0)
+		status = 0;          /* reaped elsewhere (SIGCHLD ignored): trust the message */
 	if (got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (got == 0)

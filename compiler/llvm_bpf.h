@@ -56,26 +56,27 @@ typedef struct lb_type {
 } lb_type;
 
 typedef struct lb_module {
+	/* For callers: build IR with `ir` at its current position, use the IR types. */
 	LLVMContextRef ctx;
 	LLVMModuleRef mod;
 	LLVMBuilderRef ir;           /* instruction builder, positioned by lb_program etc. */
+	LLVMTypeRef i8, i32, i64, ptr, void_ty;
+	LLVMValueRef function;       /* the function being built */
+	lb_options opt;
+
+	/* Private to llvm_bpf.c. */
 	LLVMDIBuilderRef di;
 	LLVMTargetMachineRef tm;
 	LLVMMetadataRef file, cu;
 	LLVMMetadataRef scope;       /* DISubprogram of the function being built */
-	LLVMValueRef function;       /* the function being built */
-	lb_options opt;
 	char error[1024];
 	int diag_errors;             /* LLVM diagnostics of severity error seen */
 	unsigned core_seq;           /* sequence number of CO-RE enum-value calls */
 	bool finalized;
-	/* module-owned allocations (struct layouts, open enums), freed by destroy */
-	void **owned;
+	void **owned;                /* allocations freed by lb_module_destroy */
 	size_t n_owned;
-	lb_enum **enums;
+	lb_enum **enums;             /* open enums, closed by lb_finalize */
 	size_t n_enums;
-	/* handy IR types */
-	LLVMTypeRef i8, i32, i64, ptr, void_ty;
 } lb_module;
 
 lb_module *lb_module_create(const lb_options *opt);   /* NULL (message on stderr) on failure */
@@ -172,7 +173,8 @@ typedef struct lb_param {
 /* A program: global function in `section` (e.g. "tp/memcg/count_memcg_events",
  * "struct_ops/below_low", "syscall"). A subprogram: static function in .text, callable
  * from programs. Both leave the builder at the start of the entry block with the
- * function's line as current location. */
+ * function's line as current location; NULL (and lb_error) if the name is taken or the
+ * module is finalized. */
 LLVMValueRef lb_program(lb_module *m, const char *name, const char *section, lb_type ret,
 			const lb_param *params, unsigned n, unsigned line);
 LLVMValueRef lb_subprogram(lb_module *m, const char *name, lb_type ret,
@@ -187,7 +189,7 @@ LLVMBasicBlockRef lb_block(lb_module *m, const char *name);  /* new block in the
 void lb_set_location(lb_module *m, unsigned line, unsigned col);
 void lb_attach_location(lb_module *m, LLVMValueRef inst, unsigned line, unsigned col);
 
-/* A stack slot in the entry block (so the verifier sees one fixed slot). */
+/* A stack slot, allocated in the entry block and zeroed at the current position. */
 LLVMValueRef lb_stack(lb_module *m, lb_type type, const char *name);
 LLVMValueRef lb_load(lb_module *m, lb_type type, LLVMValueRef ptr, const char *name);
 void lb_store(lb_module *m, LLVMValueRef value, LLVMValueRef ptr, uint32_t align);

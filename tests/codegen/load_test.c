@@ -317,6 +317,7 @@ static void check_map_types(struct bpf_object *obj)
 		{ "btf_ids", BPF_MAP_TYPE_HASH, 1024 },
 		{ "totals", BPF_MAP_TYPE_PERCPU_ARRAY, 1 },
 		{ "recent", BPF_MAP_TYPE_LRU_HASH, 256 },
+		{ "config", BPF_MAP_TYPE_ARRAY, 4 },
 		{ "memcgc_ops", BPF_MAP_TYPE_STRUCT_OPS, 1 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -328,7 +329,7 @@ static void check_map_types(struct bpf_object *obj)
 			return;
 		}
 	}
-	pass("map-definitions", "hash, percpu array, LRU hash, struct_ops");
+	pass("map-definitions", "hash, array, percpu array, LRU hash, struct_ops");
 }
 
 static struct bpf_map *find_rodata(struct bpf_object *obj)
@@ -353,6 +354,17 @@ static int set_scan_weight(struct bpf_object *obj, uint64_t weight)
 	data[0] = weight;
 	pass("rodata-parameter", "scan_weight 1 -> %llu before load", (unsigned long long)weight);
 	return 0;
+}
+
+/* Instructions of a loaded program as the kernel holds them (subprograms included). */
+static unsigned xlated_insns(struct bpf_object *obj, const char *name)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof info;
+	int fd = bpf_program__fd(bpf_object__find_program_by_name(obj, name));
+	if (fd < 0 || bpf_prog_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.xlated_prog_len / 8;
 }
 
 /* libbpf's debug log shows each relocation: the enum value must become the kernel's,
@@ -521,6 +533,8 @@ int run_load_tests(const char *path)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGALRM, on_signal);
+	signal(SIGSEGV, on_signal);      /* a crash still removes the cgroup */
+	signal(SIGABRT, on_signal);
 	alarm(240);
 	libbpf_set_print(capture_libbpf);
 
@@ -547,7 +561,8 @@ int run_load_tests(const char *path)
 	if (bpf_program__fd(delay) >= 0)
 		fail("load", "struct_ops program loaded although its map is not created");
 	else
-		pass("load", "verifier accepted tp, tp_btf and syscall programs; struct_ops skipped");
+		pass("load", "verifier accepted tp, tp_btf and syscall programs; struct_ops skipped;"
+		     " tracepoint program %u insns", xlated_insns(obj, "count_memcg_events"));
 	check_core_relocations();
 
 	ensure_tracefs();

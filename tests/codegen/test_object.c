@@ -5,6 +5,7 @@
  *             btf_ids   hash          u64 cgroup id -> u64 events (seen via tp_btf)
  *             totals    percpu array  u32 0 -> u64 events seen by the tracepoint program
  *             recent    LRU hash      u64 cgroup id -> u64 (declared only: map types)
+ *             config    array         u32 -> u64 (declared only: map types)
  *   .rodata   scan_weight (u64, 1), protected_cgroup (u64, 0)
  *   programs  count_memcg_events  tp/memcg/count_memcg_events   CO-RE reads, enum values
  *             memcg_events_btf    tp_btf/count_memcg_events     memcg->css.cgroup->kn->id
@@ -32,7 +33,7 @@ struct test_object {
 	lb_module *m;
 	kernel_types kt;
 	lb_type u32, u64, s32, value_t, input_t;
-	LLVMValueRef pgscan, btf_ids, totals, recent;
+	LLVMValueRef pgscan, btf_ids, totals, recent, config;
 	LLVMValueRef scan_weight, protected_cgroup;
 	LLVMValueRef count_scan;
 };
@@ -62,9 +63,10 @@ static void declare_data(struct test_object *t)
 		{ "btf_ids", LB_MAP_HASH, t->u64, t->u64, 1024, 0, L_MAP },
 		{ "totals", LB_MAP_PERCPU_ARRAY, t->u32, t->u64, 1, 0, L_MAP },
 		{ "recent", LB_MAP_LRU_HASH, t->u64, t->u64, 256, 0, L_MAP },
+		{ "config", LB_MAP_ARRAY, t->u32, t->u64, 4, 0, L_MAP },
 	};
-	LLVMValueRef *slots[] = { &t->pgscan, &t->btf_ids, &t->totals, &t->recent };
-	for (unsigned i = 0; i < 4; i++)
+	LLVMValueRef *slots[] = { &t->pgscan, &t->btf_ids, &t->totals, &t->recent, &t->config };
+	for (unsigned i = 0; i < 5; i++)
 		*slots[i] = lb_map(m, &maps[i]);
 
 	t->scan_weight = lb_rodata(m, "scan_weight", t->u64, u64c(t, 1), L_PARAM);
