@@ -885,6 +885,8 @@ LLVMValueRef lb_core_field_ptr(lb_module *m, LLVMValueRef base, lb_type st,
 	int index = lb_member_index(st, member);
 	if (index < 0) {
 		lb_fail(m, "struct %s has no member '%s'", st.st ? st.st->name : "?", member);
+		if (member_type)           /* something loadable, so callers need not check */
+			*member_type = (lb_type){ .ir = m->i64, .size = 8, .align = 8 };
 		return LLVMGetUndef(m->ptr);
 	}
 	LLVMTypeRef overloads[] = { m->ptr, m->ptr };

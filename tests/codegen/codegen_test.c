@@ -5,6 +5,7 @@
  *   codegen-test abis SRC.mcp DIR        struct memcg_bpf_ops of each ABI, in BTF
  *   codegen-test btfext OBJ.o            func/line info and CO-RE relocations in .BTF.ext
  *   codegen-test load OBJ.o              load, attach, cgroup workload, test runs (root)
+ *   codegen-test errors SRC.mcp          mistakes in the layer's use give errors naming SRC
  *   codegen-test fatal SRC.mcp           provoke an LLVM fatal error (must name SRC)
  */
 #define _GNU_SOURCE
@@ -120,7 +121,8 @@ enum { CORE_FIELD_BYTE_OFFSET = 0, CORE_ENUMVAL_EXISTS = 10, CORE_ENUMVAL_VALUE 
 
 struct ext_counts {
 	unsigned func_info, line_info, core_relo, byte_off, enumval;
-	unsigned lines_from_source;       /* line info records whose text is from the .mcp */
+	unsigned lines_in_file;           /* line info records naming the .mcp file */
+	unsigned lines_from_source;       /* ... whose text is an .mcp line with the marker */
 };
 
 static Elf_Data *find_section(Elf *elf, const char *want)
@@ -155,6 +157,10 @@ static void walk_info(const uint8_t *p, uint32_t len, const struct btf *btf, int
 				c->func_info++;
 			} else if (kind == 1) {
 				c->line_info++;
+				const char *file = btf__str_by_offset(btf, r[1]);
+				size_t flen = file ? strlen(file) : 0;
+				if (flen >= 10 && strcmp(file + flen - 10, "pgscan.mcp") == 0)
+					c->lines_in_file++;
 				const char *text = btf__str_by_offset(btf, r[2]);
 				if (text && strstr(text, source_marker))
 					c->lines_from_source++;
@@ -186,15 +192,17 @@ static int cmd_btfext(const char *path)
 	walk_info(base + h->line_info_off, h->line_info_len, btf, 1, &c, "pgscan[cg]");
 	if (h->hdr_len >= sizeof *h)
 		walk_info(base + h->core_relo_off, h->core_relo_len, btf, 2, &c, "");
-	printf("  .BTF.ext: %u func_info, %u line_info (%u with .mcp text), %u CO-RE relocations "
-	       "(%u field byte offset, %u enum value)\n", c.func_info, c.line_info,
-	       c.lines_from_source, c.core_relo, c.byte_off, c.enumval);
+	printf("  .BTF.ext: %u func_info, %u line_info (%u in pgscan.mcp, %u with pgscan[cg]), "
+	       "%u CO-RE relocations (%u field byte offset, %u enum value)\n", c.func_info,
+	       c.line_info, c.lines_in_file, c.lines_from_source, c.core_relo, c.byte_off,
+	       c.enumval);
 	/* 6 programs + the count_scan subprogram. */
 	c.func_info == 7 ? pass("btf-ext-func-info")
 		: fail("btf-ext-func-info", "%u records, expected 7", c.func_info);
-	c.line_info > 0 && c.lines_from_source > 0 ? pass("btf-ext-line-info")
-		: fail("btf-ext-line-info", "%u records, %u with .mcp text", c.line_info,
-		       c.lines_from_source);
+	c.line_info > 0 && c.lines_in_file == c.line_info && c.lines_from_source > 0
+		? pass("btf-ext-line-info")
+		: fail("btf-ext-line-info", "%u records, %u in pgscan.mcp, %u with .mcp text",
+		       c.line_info, c.lines_in_file, c.lines_from_source);
 	/* count_scan (noinline, shared): 3 PGSCAN enum values, test_events: 1 (plus 2
 	 * existence checks, not counted here); the tracepoint: 3 fields;
 	 * 3 memcg chains (tp_btf, two struct_ops): css.cgroup (one access), kn, id. */
@@ -250,6 +258,74 @@ static int cmd_abis(const char *source, const char *dir)
 	return failures != 0;
 }
 
+/* ---- errors name the source -------------------------------------------------------- */
+
+typedef void (*mistake_fn)(lb_module *m, kernel_types *kt);
+
+static void duplicate_map(lb_module *m, kernel_types *kt)
+{
+	const lb_map_spec spec = { "dup", LB_MAP_HASH, kt->u64, kt->u64, 8, 0, 1 };
+	lb_map(m, &spec);
+	lb_map(m, &spec);
+}
+
+static void unknown_ops_member(lb_module *m, kernel_types *kt)
+{
+	kt_ops_program(kt, KT_OPS_V7, "get_high_delay_ms", "f", 1);  /* v6 only */
+	(void)m;
+}
+
+static void unknown_core_member(lb_module *m, kernel_types *kt)
+{
+	const lb_param ctx = { "ctx", lb_pointer(m, kt->memcg_rstat_events) };
+	lb_program(m, "f", "tp/memcg/count_memcg_events", kt->s32, &ctx, 1, 1);
+	kt_tp_field(kt, lb_param_value(m, 0), "nr_pages");
+	LLVMBuildRet(m->ir, LLVMConstInt(m->i32, 0, 0));
+}
+
+static void enum_after_finalize(lb_module *m, kernel_types *kt)
+{
+	const lb_param ctx = { "ctx", lb_pointer(m, kt->u64) };
+	lb_program(m, "f", "syscall", kt->s32, &ctx, 1, 1);
+	LLVMValueRef ret = LLVMBuildRet(m->ir, LLVMConstInt(m->i32, 0, 0));
+	lb_finalize(m);
+	LLVMPositionBuilderBefore(m->ir, ret);
+	kt_event_item(kt, "PGLAZYFREE");
+}
+
+static void check_errors(const char *source)
+{
+	static const struct { const char *name; mistake_fn make; const char *want; } cases[] = {
+		{ "error-duplicate-map", duplicate_map, "global 'dup' defined twice" },
+		{ "error-ops-member-of-other-abi", unknown_ops_member,
+		  "memcg_bpf_ops v7 has no member 'get_high_delay_ms'" },
+		{ "error-unknown-kernel-member", unknown_core_member,
+		  "struct trace_event_raw_memcg_rstat_events has no member 'nr_pages'" },
+		{ "error-enum-after-finalize", enum_after_finalize,
+		  "enumerator PGLAZYFREE used after lb_finalize" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		lb_options options = { .source_path = source };
+		lb_module *m = lb_module_create(&options);
+		kernel_types kt;
+		kt_init(&kt, m);
+		cases[i].make(m, &kt);
+		void *data = NULL;
+		size_t len;
+		char want[512];
+		snprintf(want, sizeof want, "%s: codegen: %s", source, cases[i].want);
+		int rc = lb_emit_memory(m, &data, &len);
+		if (rc == 0)
+			fail(cases[i].name, "emitted an object");
+		else if (strcmp(lb_error(m), want) != 0)
+			fail(cases[i].name, "error \"%s\", want \"%s\"", lb_error(m), want);
+		else
+			pass(cases[i].name);
+		free(data);
+		lb_module_destroy(m);
+	}
+}
+
 int run_load_tests(const char *path);   /* load_test.c */
 
 int main(int argc, char **argv)
@@ -261,10 +337,14 @@ int main(int argc, char **argv)
 		return cmd_abis(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "fatal") == 0)
 		return cmd_fatal(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "errors") == 0) {
+		check_errors(argv[2]);
+		return failures != 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "btfext") == 0)
 		return cmd_btfext(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "load") == 0)
 		return run_load_tests(argv[2]);
-	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | abis SRC DIR | btfext OBJ | load OBJ | fatal SRC\n", argv[0]);
+	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | abis SRC DIR | btfext OBJ | load OBJ | errors SRC | fatal SRC\n", argv[0]);
 	return 2;
 }

@@ -80,6 +80,7 @@ expect metadata-section "$OUT/meta.txt" "memcgc-meta v1\."
 
 check btfext "$OUT/a.o"
 check abis "$SRC" "$OUT"
+check errors "$SRC"
 
 if "$TEST" fatal "$SRC" 2>"$OUT/fatal.txt" &&
    grep -q "memcgc: $SRC: internal error in LLVM code generation: Cannot select" "$OUT/fatal.txt"
