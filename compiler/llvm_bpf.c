@@ -1018,10 +1018,15 @@ enum { CHILD_OK = 0, CHILD_ERROR = 1 };
 static int run_pipeline(lb_module *m)
 {
 	static const char *const pipelines[] = {
+		[LB_O_DEFAULT] = "default<O2>",
 		[LB_O0] = "default<O0>", [LB_O1] = "default<O1>", [LB_O2] = "default<O2>",
 	};
 	if (m->opt.test_skip_pipeline)
 		return 0;
+	if ((unsigned)m->opt.opt > LB_O2) {
+		lb_fail(m, "no optimisation level %d", (int)m->opt.opt);
+		return -1;
+	}
 	LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
 	LLVMErrorRef err = LLVMRunPasses(m->mod, pipelines[m->opt.opt], m->tm, options);
 	LLVMDisposePassBuilderOptions(options);

@@ -30,12 +30,13 @@
 
 /* ---- module ------------------------------------------------------------------- */
 
-enum lb_opt_level { LB_O0, LB_O1, LB_O2 };
+/* Pass pipeline default<On>. A zeroed lb_options means LB_O2. */
+enum lb_opt_level { LB_O_DEFAULT, LB_O0, LB_O1, LB_O2 };
 
 typedef struct lb_options {
 	const char *source_path;   /* the .mcp file: names the compile unit, errors, line info */
 	const char *cpu;           /* BPF CPU: NULL means "v3" (32-bit jumps, atomics) */
-	enum lb_opt_level opt;     /* pass pipeline default<On>; LB_O2 unless told */
+	enum lb_opt_level opt;     /* LB_O_DEFAULT (0) is LB_O2 */
 	/* Tests of the fatal-error path only: emit without the pass pipeline, which leaves
 	 * CO-RE intrinsics unlowered and makes instruction selection fail. */
 	bool test_skip_pipeline;
@@ -50,7 +51,7 @@ typedef struct lb_type {
 	LLVMMetadataRef di;          /* NULL for `void` */
 	uint64_t size;               /* bytes */
 	uint32_t align;              /* bytes */
-	bool is_signed;               /* integers and enums */
+	bool is_signed;              /* integers and enums */
 	const lb_struct_info *st;
 	const struct lb_type *pointee;  /* set for pointers made by lb_pointer */
 } lb_type;

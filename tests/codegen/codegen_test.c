@@ -75,7 +75,7 @@ static int cmd_emit(const char *source, const char *out, enum lb_opt_level level
 		char name[32];
 		void *c = NULL;
 		size_t clen;
-		snprintf(name, sizeof name, "emit-O%d", level);
+		snprintf(name, sizeof name, "emit-O%d", level - LB_O0);
 		if (build_test_object(source, (enum lb_opt_level)level, false, &c, &clen, err,
 				      sizeof err))
 			fail(name, "%s", err);
@@ -331,8 +331,10 @@ int run_load_tests(const char *path);   /* load_test.c */
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((argc == 4 || argc == 5) && strcmp(argv[1], "emit") == 0)
-		return cmd_emit(argv[2], argv[3], argc == 5 ? (enum lb_opt_level)atoi(argv[4]) : LB_O2);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "emit") == 0) {
+		int level = argc == 5 ? atoi(argv[4]) : 2;
+		return cmd_emit(argv[2], argv[3], (enum lb_opt_level)(LB_O0 + level));
+	}
 	if (argc == 4 && strcmp(argv[1], "abis") == 0)
 		return cmd_abis(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "fatal") == 0)
