@@ -326,6 +326,39 @@ static void check_errors(const char *source)
 	}
 }
 
+/* ---- one module, emitted several ways ---------------------------------------------- */
+
+/* The pipeline runs in a child, so one module can give its optimised IR (CO-RE lowered)
+ * and then its object twice, identical. */
+static void check_emit_same_module(const char *source)
+{
+	lb_options options = { .source_path = source };
+	lb_module *m = lb_module_create(&options);
+	kernel_types kt;
+	kt_init(&kt, m);
+	lb_license(m, "GPL");
+	const lb_param ctx = { "ctx", lb_pointer(m, kt.memcg_rstat_events) };
+	lb_program(m, "f", "tp/memcg/count_memcg_events", kt.s32, &ctx, 1, 6);
+	LLVMValueRef item = kt_tp_field(&kt, lb_param_value(m, 0), "item");
+	LLVMBuildRet(m->ir, item);
+	char *ir = NULL;
+	void *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	if (lb_emit_ir(m, &ir) || lb_emit_memory(m, &a, &alen) || lb_emit_memory(m, &b, &blen))
+		fail("emit-same-module", "%s", lb_error(m));
+	else if (strstr(ir, "@llvm.preserve.struct.access.index") ||
+		 !strstr(ir, "section \"tp/memcg/count_memcg_events\""))
+		fail("emit-same-module", "CO-RE access not lowered in the optimised IR");
+	else if (alen != blen || memcmp(a, b, alen))
+		fail("emit-same-module", "two emissions of one module differ");
+	else
+		pass("emit-same-module");
+	free(ir);
+	free(a);
+	free(b);
+	lb_module_destroy(m);
+}
+
 int run_load_tests(const char *path);   /* load_test.c */
 
 int main(int argc, char **argv)
@@ -340,6 +373,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "fatal") == 0)
 		return cmd_fatal(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "errors") == 0) {
+		check_emit_same_module(argv[2]);
 		check_errors(argv[2]);
 		return failures != 0;
 	}
