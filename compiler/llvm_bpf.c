@@ -628,7 +628,7 @@ LLVMValueRef lb_struct_ops(lb_module *m, const char *name, lb_type ops,
 				  init[i].member);
 			return NULL;
 		}
-		values[ops.st->gep[k]] = init[i].program;
+		values[ops.st->gep[k]] = init[i].value;
 	}
 	LLVMValueRef value = LLVMConstNamedStruct(ops.ir, values, count);
 	LLVMValueRef g = add_global(m, name, ops.ir, value,

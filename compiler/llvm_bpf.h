@@ -154,11 +154,12 @@ LLVMValueRef lb_data_section(lb_module *m, const char *symbol, const char *secti
 
 void lb_license(lb_module *m, const char *license);
 
-/* A struct_ops map: a global of the ops struct initialised with program functions.
- * Members not listed stay NULL. link: ".struct_ops.link" (BPF_F_LINK) else ".struct_ops". */
+/* A struct_ops map: a global of the ops struct initialised with program functions
+ * (or, for data members such as a name, a constant of the member's IR type). Members
+ * not listed stay zero/NULL. link: ".struct_ops.link" (BPF_F_LINK) else ".struct_ops". */
 typedef struct lb_ops_init {
 	const char *member;
-	LLVMValueRef program;
+	LLVMValueRef value;
 } lb_ops_init;
 
 LLVMValueRef lb_struct_ops(lb_module *m, const char *name, lb_type ops,

@@ -5,6 +5,7 @@
  *   codegen-test abis SRC.mcp DIR        struct memcg_bpf_ops of each ABI, in BTF
  *   codegen-test btfext OBJ.o            func/line info and CO-RE relocations in .BTF.ext
  *   codegen-test load OBJ.o              load, attach, cgroup workload, test runs (root)
+ *   codegen-test structops SRC.mcp       struct_ops link end to end on tcp_congestion_ops
  *   codegen-test errors SRC.mcp          mistakes in the layer's use give errors naming SRC
  *   codegen-test fatal SRC.mcp           provoke an LLVM fatal error (must name SRC)
  */
@@ -359,7 +360,8 @@ static void check_emit_same_module(const char *source)
 	lb_module_destroy(m);
 }
 
-int run_load_tests(const char *path);   /* load_test.c */
+int run_load_tests(const char *path);          /* load_test.c */
+int run_struct_ops_host_test(const char *source);
 
 int main(int argc, char **argv)
 {
@@ -381,6 +383,8 @@ int main(int argc, char **argv)
 		return cmd_btfext(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "load") == 0)
 		return run_load_tests(argv[2]);
-	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | abis SRC DIR | btfext OBJ | load OBJ | errors SRC | fatal SRC\n", argv[0]);
+	if (argc == 3 && strcmp(argv[1], "structops") == 0)
+		return run_struct_ops_host_test(argv[2]);
+	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | abis SRC DIR | btfext OBJ | load OBJ | structops SRC | errors SRC | fatal SRC\n", argv[0]);
 	return 2;
 }

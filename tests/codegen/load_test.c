@@ -585,3 +585,74 @@ int run_load_tests(const char *path)
 		pass("cleanup", NULL);
 	return failures != 0;
 }
+
+/* ---- struct_ops end to end, on a type this host has ------------------------------- */
+
+enum { MAP_F_LINK = 1U << 13 };   /* BPF_F_LINK: newer than Debian 12's uapi headers */
+
+static bool congestion_control_listed(const char *name)
+{
+	char buf[512] = "";
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control", "r");
+	if (f) {
+		if (!fgets(buf, sizeof buf, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+		if (strcmp(tok, name) == 0)
+			return true;
+	return false;
+}
+
+int run_struct_ops_host_test(const char *source);
+int run_struct_ops_host_test(const char *source)
+{
+	const char *name = "struct-ops-link-on-host-type";
+	if (geteuid() != 0) {
+		skip(name, "needs root");
+		return 0;
+	}
+	if (!kernel_has_struct("bpf_struct_ops_tcp_congestion_ops")) {
+		skip(name, "kernel has no BPF tcp_congestion_ops");
+		return 0;
+	}
+	char err[1024];
+	void *data = NULL;
+	size_t len;
+	if (build_tcp_ops_object(source, &data, &len, err, sizeof err)) {
+		fail(name, "%s", err);
+		return 1;
+	}
+	libbpf_set_print(capture_libbpf);
+	clear_log();
+	struct bpf_object *obj = bpf_object__open_mem(data, len, NULL);
+	int load_err = obj ? bpf_object__load(obj) : -errno;
+	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, "memcgc_tcp") : NULL;
+	struct bpf_link *link = !load_err && map ? bpf_map__attach_struct_ops(map) : NULL;
+	if (load_err)
+		fail(name, "load: %s", strerror(-load_err));
+	else if (!(bpf_map__map_flags(map) & MAP_F_LINK))
+		fail(name, "map memcgc_tcp lacks BPF_F_LINK");
+	else if (!link)
+		fail(name, "attach: %s", strerror(errno));
+	else if (!congestion_control_listed("memcgc_test"))
+		fail(name, "memcgc_test not in tcp_available_congestion_control");
+	else if (!strstr(libbpf_log, "struct sock.sk_rcvbuf (0:0 @ offset 0)") ||
+		 strstr(libbpf_log, "(LDX/ST/STX) off 0 -> 0\n"))
+		fail(name, "sk->sk_rcvbuf was not relocated");
+	else {
+		bpf_link__destroy(link);
+		link = NULL;
+		congestion_control_listed("memcgc_test")
+			? fail(name, "memcgc_test still registered after the link is gone")
+			: pass(name, "tcp_congestion_ops via .struct_ops.link registered and removed;"
+			       " ssthresh reads sk->sk_rcvbuf with CO-RE");
+	}
+	if (failures)
+		print_log_tail(30);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+	free(data);
+	return failures != 0;
+}

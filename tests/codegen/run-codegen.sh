@@ -88,6 +88,7 @@ then echo "PASS llvm-fatal-error-names-input"
 else echo "FAIL llvm-fatal-error-names-input: see below"; sed 's/^/  | /' "$OUT/fatal.txt"; fi
 
 check load "$OUT/a.o"
+check structops "$SRC"
 
 # The O0 pipeline must lower CO-RE too, and its (unoptimised) code must pass the verifier.
 if "$TEST" emit "$SRC" "$OUT/o0.o" 0 >"$OUT/o0-emit.txt"; then

@@ -319,3 +319,63 @@ int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_
 	lb_module_destroy(m);
 	return rc;
 }
+
+/* struct tcp_congestion_ops: a struct_ops type this host has, to run the struct_ops
+ * path end to end (BPF_F_LINK map, members set to programs and data, trusted pointer
+ * argument read with CO-RE) where memcg_bpf_ops cannot be tested. Registers a congestion
+ * control named "memcgc_test" while the link lives. */
+int build_tcp_ops_object(const char *source, void **data, size_t *len, char *error,
+			 size_t error_size)
+{
+	lb_options options = { .source_path = source };
+	lb_module *m = lb_module_create(&options);
+	if (!m) {
+		snprintf(error, error_size, "cannot create the LLVM module");
+		return -1;
+	}
+	lb_type s32 = lb_int(m, "int", 32, true), u32 = lb_int(m, "unsigned int", 32, false);
+	lb_type u64 = lb_int(m, "unsigned long long", 64, false);
+	const lb_field sock_fields[] = { { "sk_rcvbuf", s32, 0 } };  /* relocated by name */
+	lb_type sock = lb_struct(m, "sock", sock_fields, 1, 0);
+	lb_type sock_ptr = lb_pointer(m, sock);
+	lb_license(m, "GPL");
+
+	const lb_param ctx = { "ctx", lb_pointer(m, u64) };
+	LLVMValueRef ssthresh = lb_program(m, "memcgc_ssthresh", "struct_ops/ssthresh", u32,
+					   &ctx, 1, 1);
+	LLVMValueRef sk = lb_ctx_arg(m, lb_param_value(m, 0), 0, sock_ptr);
+	LLVMValueRef rcvbuf = lb_core_read(m, sk, sock, "sk_rcvbuf");
+	LLVMValueRef positive = LLVMBuildICmp(m->ir, LLVMIntSGT, rcvbuf,
+					      LLVMConstInt(m->i32, 0, 0), "positive");
+	LLVMBuildRet(m->ir, LLVMBuildSelect(m->ir, positive, LLVMConstInt(m->i32, 4, 0),
+					    LLVMConstInt(m->i32, 2, 0), "ssthresh"));
+	LLVMValueRef cong_avoid = lb_program(m, "memcgc_cong_avoid", "struct_ops/cong_avoid",
+					     lb_void(m), &ctx, 1, 2);
+	LLVMBuildRetVoid(m->ir);
+	LLVMValueRef undo = lb_program(m, "memcgc_undo_cwnd", "struct_ops/undo_cwnd", u32,
+				       &ctx, 1, 3);
+	LLVMBuildRet(m->ir, LLVMConstInt(m->i32, 10, 0));
+
+	lb_type sk_fn = lb_func_proto(m, u32, &sock_ptr, 1);
+	lb_type avoid_params[] = { sock_ptr, u32, u32 };
+	lb_type avoid_fn = lb_func_proto(m, lb_void(m), avoid_params, 3);
+	lb_type name16 = lb_array(m, lb_int(m, "char", 8, true), 16);
+	const lb_field ops_fields[] = {          /* a subset, matched to the kernel's by name */
+		{ "ssthresh", lb_pointer(m, sk_fn), LB_NEXT },
+		{ "cong_avoid", lb_pointer(m, avoid_fn), LB_NEXT },
+		{ "undo_cwnd", lb_pointer(m, sk_fn), LB_NEXT },
+		{ "name", name16, LB_NEXT },
+	};
+	lb_type ops = lb_struct(m, "tcp_congestion_ops", ops_fields, 4, 0);
+	char name[16] = "memcgc_test";
+	const lb_ops_init init[] = {
+		{ "ssthresh", ssthresh }, { "cong_avoid", cong_avoid }, { "undo_cwnd", undo },
+		{ "name", LLVMConstStringInContext2(m->ctx, name, sizeof name, 1) },
+	};
+	lb_struct_ops(m, "memcgc_tcp", ops, init, 4, true, 1);
+	int rc = lb_emit_memory(m, data, len);
+	if (rc)
+		snprintf(error, error_size, "%s", lb_error(m));
+	lb_module_destroy(m);
+	return rc;
+}

@@ -27,4 +27,8 @@ int build_test_object(const char *source, enum lb_opt_level opt, bool skip_pipel
 int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_t *len,
 		     char *error, size_t error_size);
 
+/* A struct_ops object for the host's struct tcp_congestion_ops (see test_object.c). */
+int build_tcp_ops_object(const char *source, void **data, size_t *len, char *error,
+			 size_t error_size);
+
 #endif
