@@ -1,9 +1,11 @@
-# The LLVM-C code generation layer (compiler/llvm_bpf.c, compiler/kernel_types.c).
-# Included from the top Makefile after compiler/compiler.mk; the front end links
-# $(CODEGEN_OBJS) into memcgc and adds $(CODEGEN_LDLIBS) to its link line.
+# The LLVM-C code generation layer: compiler/llvm_bpf.c (BPF objects with the LLVM C API)
+# and compiler/kernel_types.c (the kernel types memcgc touches). Included from the top
+# Makefile right after compiler/compiler.mk.
 #
-# LLVM 19 is linked dynamically (libLLVM-19.so): only the components named here are
-# asked for, and llvm-config's C++ flags are not used (the layer is C11 over llvm-c/).
+# For the memcgc link: add $(CODEGEN_OBJS) to its objects and $(CODEGEN_LDLIBS) to its
+# libraries. Any C file may include llvm_bpf.h: the llvm-c include directory is added to
+# CFLAGS here. LLVM 19 is linked dynamically (libLLVM-19.so); only llvm-config's include
+# directory and libraries are used, not its C++ compiler flags.
 
 CODEGEN_LLVM_COMPONENTS := core analysis passes target bpfcodegen bpfdesc bpfinfo bpfasmparser
 CODEGEN_CFLAGS  := -I$(shell $(LLVM_CONFIG) --includedir)
@@ -12,9 +14,11 @@ CODEGEN_LDLIBS  := $(shell $(LLVM_CONFIG) --ldflags) \
 CODEGEN_SRCS    := compiler/llvm_bpf.c compiler/kernel_types.c
 CODEGEN_OBJS    := $(CODEGEN_SRCS:%.c=$(BUILD)/%.o)
 
-$(BUILD)/compiler/llvm_bpf.o $(BUILD)/compiler/kernel_types.o: $(BUILD)/compiler/%.o: compiler/%.c
+CFLAGS += $(CODEGEN_CFLAGS)
+
+$(CODEGEN_OBJS): $(BUILD)/compiler/%.o: compiler/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CODEGEN_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -c $< -o $@
 
 codegen: $(CODEGEN_OBJS)
 .PHONY: codegen

@@ -7,7 +7,7 @@ CODEGEN_TEST_OBJS := $(CODEGEN_TEST_SRCS:%.c=$(BUILD)/%.o)
 
 $(CODEGEN_TEST_OBJS): $(BUILD)/tests/codegen/%.o: tests/codegen/%.c $(LIBBPF_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $(CODEGEN_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c $< -o $@
 
 $(CODEGEN_TEST): $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_A)
 	$(CC) -o $@ $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_LIBS) $(CODEGEN_LDLIBS)
