@@ -15,4 +15,10 @@ $(CODEGEN_TEST): $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_A)
 CHECK_DEPS += $(CODEGEN_TEST)
 SUITES += codegen 'tests/codegen/run-codegen.sh $(BUILD)'
 
+
+# Just this suite, without building memcgc (which `check` needs).
+check-codegen: $(CODEGEN_TEST)
+	@python3 tests/run.py codegen 'tests/codegen/run-codegen.sh $(BUILD)'
+.PHONY: check-codegen
+
 -include $(CODEGEN_TEST_OBJS:.o=.d)
