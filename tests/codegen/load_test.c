@@ -617,10 +617,11 @@ int run_struct_ops_host_test(const char *source)
 		skip(name, "kernel has no BPF tcp_congestion_ops");
 		return 0;
 	}
-	char err[1024];
+	char err[1024], cc_name[16];
 	void *data = NULL;
 	size_t len;
-	if (build_tcp_ops_object(source, &data, &len, err, sizeof err)) {
+	snprintf(cc_name, sizeof cc_name, "memcgc_t%d", (int)(getpid() % 10000000));
+	if (build_tcp_ops_object(source, cc_name, &data, &len, err, sizeof err)) {
 		fail(name, "%s", err);
 		return 1;
 	}
@@ -636,18 +637,18 @@ int run_struct_ops_host_test(const char *source)
 		fail(name, "map memcgc_tcp lacks BPF_F_LINK");
 	else if (!link)
 		fail(name, "attach: %s", strerror(errno));
-	else if (!congestion_control_listed("memcgc_test"))
-		fail(name, "memcgc_test not in tcp_available_congestion_control");
+	else if (!congestion_control_listed(cc_name))
+		fail(name, "%s not in tcp_available_congestion_control", cc_name);
 	else if (!strstr(libbpf_log, "struct sock.sk_rcvbuf (0:0 @ offset 0)") ||
 		 strstr(libbpf_log, "(LDX/ST/STX) off 0 -> 0\n"))
 		fail(name, "sk->sk_rcvbuf was not relocated");
 	else {
 		bpf_link__destroy(link);
 		link = NULL;
-		congestion_control_listed("memcgc_test")
-			? fail(name, "memcgc_test still registered after the link is gone")
-			: pass(name, "tcp_congestion_ops via .struct_ops.link registered and removed;"
-			       " ssthresh reads sk->sk_rcvbuf with CO-RE");
+		congestion_control_listed(cc_name)
+			? fail(name, "%s still registered after the link is gone", cc_name)
+			: pass(name, "tcp_congestion_ops %s via .struct_ops.link registered and "
+			       "removed; ssthresh reads sk->sk_rcvbuf with CO-RE", cc_name);
 	}
 	if (failures)
 		print_log_tail(30);

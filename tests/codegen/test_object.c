@@ -323,9 +323,9 @@ int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_
 /* struct tcp_congestion_ops: a struct_ops type this host has, to run the struct_ops
  * path end to end (BPF_F_LINK map, members set to programs and data, trusted pointer
  * argument read with CO-RE) where memcg_bpf_ops cannot be tested. Registers a congestion
- * control named "memcgc_test" while the link lives. */
-int build_tcp_ops_object(const char *source, void **data, size_t *len, char *error,
-			 size_t error_size)
+ * control named cc_name (at most 15 characters) while the link lives. */
+int build_tcp_ops_object(const char *source, const char *cc_name, void **data, size_t *len,
+			 char *error, size_t error_size)
 {
 	lb_options options = { .source_path = source };
 	lb_module *m = lb_module_create(&options);
@@ -367,7 +367,8 @@ int build_tcp_ops_object(const char *source, void **data, size_t *len, char *err
 		{ "name", name16, LB_NEXT },
 	};
 	lb_type ops = lb_struct(m, "tcp_congestion_ops", ops_fields, 4, 0);
-	char name[16] = "memcgc_test";
+	char name[16] = { 0 };
+	snprintf(name, sizeof name, "%s", cc_name);
 	const lb_ops_init init[] = {
 		{ "ssthresh", ssthresh }, { "cong_avoid", cong_avoid }, { "undo_cwnd", undo },
 		{ "name", LLVMConstStringInContext2(m->ctx, name, sizeof name, 1) },

@@ -28,7 +28,7 @@ int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_
 		     char *error, size_t error_size);
 
 /* A struct_ops object for the host's struct tcp_congestion_ops (see test_object.c). */
-int build_tcp_ops_object(const char *source, void **data, size_t *len, char *error,
-			 size_t error_size);
+int build_tcp_ops_object(const char *source, const char *cc_name, void **data, size_t *len,
+			 char *error, size_t error_size);
 
 #endif
