@@ -387,6 +387,9 @@ lb_type lb_struct(lb_module *m, const char *name, const lb_field *fields, unsign
 		uint64_t off = fields[i].offset;
 		if (off == LB_NEXT)
 			off = align_up(at, fields[i].type.align);
+		if (off < at)                /* no unions or reordering: the IR body needs order */
+			lb_fail(m, "struct %s: member '%s' at %llu overlaps the one before",
+				info->name, fields[i].name, (unsigned long long)off);
 		info->names[i] = owned_strdup(m, fields[i].name);
 		info->types[i] = fields[i].type;
 		info->offsets[i] = off;
@@ -396,10 +399,13 @@ lb_type lb_struct(lb_module *m, const char *name, const lb_field *fields, unsign
 	}
 	if (size == 0)
 		size = align_up(at, align);
+	if (size < at)
+		lb_fail(m, "struct %s: size %llu is smaller than its members", info->name,
+			(unsigned long long)size);
 
-	LLVMMetadataRef st_di = NULL;   /* members need their parent as scope: forward first */
+	/* Members name their struct as scope: a temporary node first, replaced below. */
 	LLVMMetadataRef members[n + 1];
-	st_di = LLVMDIBuilderCreateReplaceableCompositeType(m->di, DW_TAG_structure_type,
+	LLVMMetadataRef st_di = LLVMDIBuilderCreateReplaceableCompositeType(m->di, DW_TAG_structure_type,
 		info->name, strlen(info->name), m->file, m->file, 0, 0, size * 8, align * 8,
 		LLVMDIFlagZero, NULL, 0);
 	for (unsigned i = 0; i < n; i++) {

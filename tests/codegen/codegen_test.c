@@ -294,6 +294,12 @@ static void enum_after_finalize(lb_module *m, kernel_types *kt)
 	kt_event_item(kt, "PGLAZYFREE");
 }
 
+static void overlapping_members(lb_module *m, kernel_types *kt)
+{
+	const lb_field fields[] = { { "a", kt->u64, 0 }, { "b", kt->u32, 4 } };
+	lb_struct(m, "bad", fields, 2, 0);
+}
+
 static void check_errors(const char *source)
 {
 	static const struct { const char *name; mistake_fn make; const char *want; } cases[] = {
@@ -304,6 +310,8 @@ static void check_errors(const char *source)
 		  "struct trace_event_raw_memcg_rstat_events has no member 'nr_pages'" },
 		{ "error-enum-after-finalize", enum_after_finalize,
 		  "enumerator PGLAZYFREE used after lb_finalize" },
+		{ "error-struct-overlap", overlapping_members,
+		  "struct bad: member 'b' at 4 overlaps the one before" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		lb_options options = { .source_path = source };
