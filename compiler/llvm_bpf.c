@@ -537,10 +537,17 @@ static void attach_global_debug_info(lb_module *m, LLVMValueRef g, const char *n
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(m->ctx, "dbg", 3), gve);
 }
 
+/* Globals and functions share one symbol namespace; LLVM would quietly rename a clash
+ * (a map "x" next to a program "x" would become "x.1"), so refuse it instead. */
+static bool symbol_taken(lb_module *m, const char *name)
+{
+	return LLVMGetNamedGlobal(m->mod, name) || LLVMGetNamedFunction(m->mod, name);
+}
+
 static LLVMValueRef add_global(lb_module *m, const char *name, LLVMTypeRef type,
 			       LLVMValueRef init, const char *section, unsigned align)
 {
-	if (LLVMGetNamedGlobal(m->mod, name)) {
+	if (symbol_taken(m, name)) {
 		lb_fail(m, "global '%s' defined twice", name);
 		return NULL;
 	}
@@ -623,6 +630,10 @@ void lb_license(lb_module *m, const char *license)
 LLVMValueRef lb_struct_ops(lb_module *m, const char *name, lb_type ops,
 			   const lb_ops_init *init, unsigned n, bool link, unsigned line)
 {
+	if (!ops.st) {
+		lb_fail(m, "struct_ops '%s': the ops type is not a struct", name);
+		return NULL;
+	}
 	unsigned count = LLVMCountStructElementTypes(ops.ir);
 	LLVMValueRef values[count + 1];
 	for (unsigned i = 0; i < count; i++)
@@ -656,7 +667,7 @@ static LLVMValueRef begin_function(lb_module *m, const char *name, const char *s
 				   lb_type ret, const lb_param *params, unsigned n,
 				   unsigned line, bool local, bool noinline)
 {
-	if (LLVMGetNamedFunction(m->mod, name)) {
+	if (symbol_taken(m, name)) {
 		lb_fail(m, "function '%s' defined twice", name);
 		return NULL;
 	}
