@@ -1202,19 +1202,24 @@ int lb_emit_ir(lb_module *m, char **text)
 	return produce_in_child(m, OUTPUT_IR, (void **)text, &len);
 }
 
+/* Written beside the target and renamed into place: a failed build never leaves a
+ * truncated object where a loader could pick it up. */
 int lb_emit_file(lb_module *m, const char *path)
 {
 	void *data;
 	size_t len;
 	if (lb_emit_memory(m, &data, &len))
 		return -1;
-	FILE *f = fopen(path, "wb");
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
 	int ok = f && fwrite(data, 1, len, f) == len;
 	if (f && fclose(f))
 		ok = 0;
 	free(data);
-	if (!ok) {
+	if (!ok || rename(tmp, path)) {
 		lb_fail(m, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
 		return -1;
 	}
 	return 0;

@@ -252,7 +252,7 @@ int lb_finalize(lb_module *m);    /* close enums, finish debug info, verify the 
  * state that breaks a second module, see llvm_bpf.c); the module is left unchanged, so
  * these may be called more than once and give the same bytes. */
 int lb_emit_memory(lb_module *m, void **data, size_t *len);   /* free() *data */
-int lb_emit_file(lb_module *m, const char *path);
+int lb_emit_file(lb_module *m, const char *path);  /* via a temporary file + rename */
 int lb_emit_ir(lb_module *m, char **text);       /* IR after the pipeline; free() */
 char *lb_print_ir(lb_module *m);                 /* IR as built; LLVMDisposeMessage */
 
