@@ -620,7 +620,7 @@ int run_struct_ops_host_test(const char *source)
 	char err[1024], cc_name[16];
 	void *data = NULL;
 	size_t len;
-	snprintf(cc_name, sizeof cc_name, "memcgc_t%d", (int)(getpid() % 10000000));
+	snprintf(cc_name, sizeof cc_name, "memcgc_t%u", (unsigned)getpid() % 10000000u);
 	if (build_tcp_ops_object(source, cc_name, &data, &len, err, sizeof err)) {
 		fail(name, "%s", err);
 		return 1;
