@@ -42,9 +42,11 @@ $(DEPS_STAMP):
 	@mkdir -p $(BUILD) && touch $@
 
 include compiler/compiler.mk
+include compiler/codegen.mk
 include runtime/libbpf.mk
 -include runtime/runtime.mk
 -include tests/vm/vm.mk
+include tests/codegen/codegen.mk
 include tests/tests.mk
 include bench/bench.mk
 

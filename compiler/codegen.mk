@@ -1,0 +1,26 @@
+# The LLVM-C code generation layer: compiler/llvm_bpf.c (BPF objects with the LLVM C API)
+# and compiler/kernel_types.c (the kernel types memcgc touches). Included from the top
+# Makefile right after compiler/compiler.mk.
+#
+# For the memcgc link: add $(CODEGEN_OBJS) to its objects and $(CODEGEN_LDLIBS) to its
+# libraries. Any C file may include llvm_bpf.h: the llvm-c include directory is added to
+# CFLAGS here. LLVM 19 is linked dynamically (libLLVM-19.so); only llvm-config's include
+# directory and libraries are used, not its C++ compiler flags.
+
+CODEGEN_LLVM_COMPONENTS := core analysis passes target bpfcodegen bpfdesc bpfinfo bpfasmparser
+CODEGEN_CFLAGS  := -I$(shell $(LLVM_CONFIG) --includedir)
+CODEGEN_LDLIBS  := $(shell $(LLVM_CONFIG) --ldflags) \
+	$(shell $(LLVM_CONFIG) --link-shared --libs $(CODEGEN_LLVM_COMPONENTS))
+CODEGEN_SRCS    := compiler/llvm_bpf.c compiler/kernel_types.c
+CODEGEN_OBJS    := $(CODEGEN_SRCS:%.c=$(BUILD)/%.o)
+
+CFLAGS += $(CODEGEN_CFLAGS)
+
+$(CODEGEN_OBJS): $(BUILD)/compiler/%.o: compiler/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+codegen: $(CODEGEN_OBJS)
+.PHONY: codegen
+
+-include $(CODEGEN_OBJS:.o=.d)

@@ -1,0 +1,24 @@
+# tests/codegen: the LLVM-C layer builds a real object; libbpf 1.5 loads it on this kernel.
+
+CODEGEN_TEST     := $(BUILD)/tests/codegen/codegen-test
+CODEGEN_TEST_SRCS := tests/codegen/codegen_test.c tests/codegen/load_test.c \
+	tests/codegen/test_object.c
+CODEGEN_TEST_OBJS := $(CODEGEN_TEST_SRCS:%.c=$(BUILD)/%.o)
+
+$(CODEGEN_TEST_OBJS): $(BUILD)/tests/codegen/%.o: tests/codegen/%.c $(LIBBPF_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c $< -o $@
+
+$(CODEGEN_TEST): $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_A)
+	$(CC) -o $@ $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_LIBS) $(CODEGEN_LDLIBS)
+
+CHECK_DEPS += $(CODEGEN_TEST)
+SUITES += codegen 'tests/codegen/run-codegen.sh $(BUILD)'
+
+
+# Just this suite, without building memcgc (which `check` needs).
+check-codegen: $(CODEGEN_TEST)
+	@python3 tests/run.py codegen 'tests/codegen/run-codegen.sh $(BUILD)'
+.PHONY: check-codegen
+
+-include $(CODEGEN_TEST_OBJS:.o=.d)
