@@ -12,7 +12,7 @@ for i in range(n):
     cond = f"{s}(high) over {1 + i % 9}s > base + {i}/s and not (scanning(mid) < {i % 50}/s)"
     if i % 3 == 0:
         cond += f" for {i % 5}s"
-    action = ["high_delay(low) = %dms" % (10 + i % 1990), "protect_low(high)",
+    action = ["high_delay(low) = %dms" % (11 + i % 1989), "protect_low(high)",
               "protect_min(mid)"][i % 3]
     out.append(f"when {cond}:\n    {action} hold {1 + i % 4}s")
 print("\n".join(out))
