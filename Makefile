@@ -41,12 +41,13 @@ $(DEPS_STAMP):
 	else echo "deps: all Debian packages present"; fi
 	@mkdir -p $(BUILD) && touch $@
 
-include compiler/compiler.mk
 include compiler/codegen.mk
+include compiler/compiler.mk
 include runtime/libbpf.mk
 -include runtime/runtime.mk
 -include tests/vm/vm.mk
 include tests/codegen/codegen.mk
+include tests/semantics/semantics.mk
 include tests/tests.mk
 include bench/bench.mk
 

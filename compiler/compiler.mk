@@ -6,7 +6,7 @@ FRONTEND_SRCS := compiler/arena.c compiler/source.c compiler/diag.c compiler/uni
 	compiler/metadata.c grammar/grammar_actions.c
 GRAMMAR_GEN := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
 FRONTEND_OBJS := $(FRONTEND_SRCS:%.c=$(BUILD)/%.o) $(GRAMMAR_GEN:.c=.o)
-MEMCGC_OBJS := $(BUILD)/compiler/memcgc.o
+MEMCGC_OBJS := $(BUILD)/compiler/memcgc.o $(BUILD)/compiler/emit.o
 
 CFLAGS += -Igrammar
 
@@ -34,8 +34,8 @@ $(BUILD)/libfrontend.a: $(FRONTEND_OBJS)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/memcgc: $(MEMCGC_OBJS) $(BUILD)/libfrontend.a
+$(BUILD)/memcgc: $(MEMCGC_OBJS) $(BUILD)/libfrontend.a $(CODEGEN_OBJS)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ -lm $(CODEGEN_LDLIBS) $(LDLIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "emit.h"
 #include "metadata.h"
 
 #ifndef MEMCGC_STDLIB_DIR
@@ -16,12 +17,13 @@
 #endif
 #define MEMCGC_VERSION "0.1"
 
-enum emit { EMIT_OBJ, EMIT_AST, EMIT_META, EMIT_NONE };
+enum emit { EMIT_OBJ, EMIT_LLVM, EMIT_AST, EMIT_META, EMIT_NONE };
 
 struct options {
 	const char *input, *output;
 	enum emit emit;
 	int werror;
+	int opt_level, debug_lines;
 	struct vec include_dirs;
 };
 
@@ -29,11 +31,14 @@ static void usage(FILE *out)
 {
 	fputs("usage: memcgc [options] POLICY.mcp\n"
 	      "\n"
-	      "  -o FILE        write the BPF object to FILE (default: POLICY.o)\n"
+	      "  -o FILE        write the output to FILE (default: POLICY.o, or POLICY.ll)\n"
+	      "  -O0, -O1, -O2  optimisation level of the BPF code (default -O2)\n"
+	      "  -g             line info that points each instruction at its .mcp line\n"
 	      "  --check        check the policy only; write nothing\n"
 	      "  --emit=ast     print the checked syntax tree\n"
 	      "  --emit=meta    print the metadata the object carries for memcg-run\n"
 	      "  --emit=obj     write the BPF object (the default)\n"
+	      "  --emit=llvm    write the optimised LLVM IR instead of the object\n"
 	      "  -I DIR         look for imports in DIR too (after the importing file's own\n"
 	      "                 directory, before the standard library)\n"
 	      "  -Werror        treat warnings as errors\n"
@@ -60,6 +65,8 @@ static int parse_emit(struct options *o, const char *what)
 		o->emit = EMIT_META;
 	else if (strcmp(what, "obj") == 0)
 		o->emit = EMIT_OBJ;
+	else if (strcmp(what, "llvm") == 0)
+		o->emit = EMIT_LLVM;
 	else
 		return -1;
 	return 0;
@@ -109,15 +116,21 @@ static int parse_args(int argc, char **argv, struct options *o, struct arena *a)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:I:h", all, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:I:O:gh", all, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
+		case 'g': o->debug_lines = 1; break;
+		case 'O':
+			if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '2')
+				return usage_error("unknown optimisation level '-O%s' (0, 1, 2)", optarg);
+			o->opt_level = optarg[0] - '0';
+			break;
 		case 'I': vec_push(a, &o->include_dirs, optarg); break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_CHECK: o->emit = EMIT_NONE; break;
 		case OPT_EMIT:
 			if (parse_emit(o, optarg) != 0)
-				return usage_error("unknown --emit kind '%s' (ast, meta, obj)", optarg);
+				return usage_error("unknown --emit kind '%s' (ast, meta, llvm, obj)", optarg);
 			break;
 		case OPT_VERSION: printf("memcgc %s\n", MEMCGC_VERSION); exit(0);
 		default:
@@ -131,9 +144,33 @@ static int parse_args(int argc, char **argv, struct options *o, struct arena *a)
 	return 0;
 }
 
+/* POLICY.mcp -> POLICY.o (or .ll), next to the policy. */
+static const char *default_output(struct arena *a, const char *input, enum emit emit)
+{
+	size_t len = strlen(input);
+	if (len > 4 && strcmp(input + len - 4, ".mcp") == 0)
+		len -= 4;
+	return arena_printf(a, "%.*s.%s", (int)len, input, emit == EMIT_LLVM ? "ll" : "o");
+}
+
+/* Lowers and emits a checked policy: 0, or 2 after a message (an error here is never the
+ * policy's fault, it was checked). */
+static int compile(struct policy *p, const struct options *o)
+{
+	struct policy_ir ir;
+	lower_policy(p, &ir);
+	struct emit_options eo = {
+		.output = o->output ? o->output : default_output(&p->arena, o->input, o->emit),
+		.kind = o->emit == EMIT_LLVM ? EMIT_KIND_LLVM : EMIT_KIND_OBJECT,
+		.opt_level = o->opt_level,
+		.debug_lines = o->debug_lines,
+	};
+	return emit_policy(p, &ir, &eo) == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
-	struct options o = { .emit = EMIT_OBJ };
+	struct options o = { .emit = EMIT_OBJ, .opt_level = 2 };
 	struct policy p;
 	policy_init(&p, stderr);
 	int rc = parse_args(argc, argv, &o, &p.arena);
@@ -152,11 +189,8 @@ int main(int argc, char **argv)
 		lower_policy(&p, &ir);
 		fputs(metadata_text(&p, &ir), stdout);
 	}
-	if (rc == 0 && o.emit == EMIT_OBJ) {
-		fprintf(stderr, "memcgc: error: %s: code generation is not part of this build yet; "
-			"use --check or --emit=ast\n", o.input);
-		rc = 2;
-	}
+	if (rc == 0 && (o.emit == EMIT_OBJ || o.emit == EMIT_LLVM))
+		rc = compile(&p, &o);
 	policy_free(&p);
 	return rc;
 }

@@ -1,0 +1,631 @@
+/* Code generation: the policy IR to a BPF object (see emit.h for the object's shape).
+ *
+ * All run-time values are i64 in the encodings of lower.h: rates in milli-events per
+ * second, sizes in pages, durations in ns, numbers in thousandths. The BPF CPU (v3) has
+ * no signed division, so sdiv() builds one from unsigned division. */
+#include "emit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_types.h"
+#include "llvm_bpf.h"
+#include "metadata.h"
+
+#define TICK_NS 10000000ULL             /* rules are evaluated at most every 10 ms */
+#define NS_PER_MS 1000000ULL
+#define MAX_DELAY_MS 2000               /* the kernel clamps to 2 s */
+#define MAX_PAGES 0xffffffffULL         /* memcg_nr_pages_over_high returns unsigned int */
+
+struct emitter {
+	struct policy *p;
+	const struct policy_ir *ir;
+	const struct emit_options *o;
+	lb_module *m;
+	kernel_types kt;
+	LLVMBuilderRef b;
+	lb_type u32, u64, s64, counter_t, state_t, clock_t, test_t;
+	LLVMValueRef cgroup_slots, counters, rule_states, clock;
+	LLVMValueRef *params, page_size;
+	LLVMValueRef counter_add, counter_sum, eval_rules, maybe_eval, count_event;
+	LLVMValueRef hook[8];           /* per action kind index */
+	LLVMValueRef now;               /* in the function being built */
+};
+
+static LLVMValueRef c64(struct emitter *e, long long v)
+{
+	return LLVMConstInt(e->m->i64, (unsigned long long)v, 1);
+}
+
+static void at_line(struct emitter *e, struct span at)
+{
+	if (e->o->debug_lines && at.file == e->p->files.items[0])
+		lb_set_location(e->m, (unsigned)at.line, (unsigned)at.col);
+}
+
+/* Blocks: `if (cond) { then } ` with the builder left in the block after it. */
+static LLVMBasicBlockRef begin_if(struct emitter *e, LLVMValueRef cond, const char *name)
+{
+	LLVMBasicBlockRef then = lb_block(e->m, name), after = lb_block(e->m, "endif");
+	LLVMBuildCondBr(e->b, cond, then, after);
+	LLVMPositionBuilderAtEnd(e->b, then);
+	return after;
+}
+
+static void end_if(struct emitter *e, LLVMBasicBlockRef after)
+{
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(e->b)))
+		LLVMBuildBr(e->b, after);
+	LLVMPositionBuilderAtEnd(e->b, after);
+}
+
+/* A map value for a u32 key, or NULL (an i1 `found` says which). */
+static LLVMValueRef lookup_u32(struct emitter *e, LLVMValueRef map, LLVMValueRef index)
+{
+	LLVMValueRef key = lb_stack(e->m, e->u32, "key");
+	lb_store(e->m, LLVMBuildTrunc(e->b, index, e->m->i32, ""), key, 4);
+	return lb_map_lookup(e->m, map, key);
+}
+
+static LLVMValueRef field(struct emitter *e, LLVMValueRef base, lb_type st, const char *name)
+{
+	return lb_field_ptr(e->m, base, st, name);
+}
+
+static LLVMValueRef load64(struct emitter *e, LLVMValueRef ptr, const char *name)
+{
+	return lb_load(e->m, e->u64, ptr, name);
+}
+
+static LLVMValueRef select64(struct emitter *e, LLVMValueRef c, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildSelect(e->b, c, a, b, "");
+}
+
+/* a / b for signed values, rounding toward zero; 0 when b is 0 (as BPF division is). */
+static LLVMValueRef sdiv(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef zero = c64(e, 0);
+	LLVMValueRef a_neg = LLVMBuildICmp(e->b, LLVMIntSLT, a, zero, "");
+	LLVMValueRef b_neg = LLVMBuildICmp(e->b, LLVMIntSLT, b, zero, "");
+	LLVMValueRef ua = select64(e, a_neg, LLVMBuildNeg(e->b, a, ""), a);
+	LLVMValueRef ub = select64(e, b_neg, LLVMBuildNeg(e->b, b, ""), b);
+	LLVMValueRef q = LLVMBuildUDiv(e->b, ua, ub, "");
+	LLVMValueRef neg = LLVMBuildXor(e->b, a_neg, b_neg, "");
+	return select64(e, neg, LLVMBuildNeg(e->b, q, ""), q);
+}
+
+/* Data */
+
+static void declare_types(struct emitter *e)
+{
+	lb_module *m = e->m;
+	e->u32 = e->kt.u32;
+	e->u64 = e->kt.u64;
+	e->s64 = lb_int(m, "long long", 64, true);
+	lb_type buckets = lb_array(m, e->u64, IR_BUCKETS);
+	const lb_field counter[] = { { "epoch", buckets, LB_NEXT }, { "count", buckets, LB_NEXT } };
+	e->counter_t = lb_struct(m, "memcgc_counter", counter, 2, 0);
+	const lb_field state[] = {
+		{ "true_since", e->u64, LB_NEXT }, { "last_active", e->u64, LB_NEXT },
+		{ "fired", e->u64, LB_NEXT }, { "active", e->u64, LB_NEXT },
+	};
+	e->state_t = lb_struct(m, "memcgc_rule_state", state, 4, 0);
+	const lb_field clock[] = { { "last_eval", e->u64, LB_NEXT } };
+	e->clock_t = lb_struct(m, "memcgc_clock", clock, 1, 0);
+	const lb_field test[] = {   /* struct memcgc_test in emit.h */
+		{ "op", e->u32, LB_NEXT }, { "pad", e->u32, LB_NEXT }, { "now", e->u64, LB_NEXT },
+		{ "cgroup_id", e->u64, LB_NEXT }, { "item", e->s64, LB_NEXT },
+		{ "val", e->u64, LB_NEXT }, { "result", e->u64, LB_NEXT },
+	};
+	e->test_t = lb_struct(m, "memcgc_test", test, 7, 0);
+}
+
+static unsigned at_least_one(int n)
+{
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void declare_data(struct emitter *e)
+{
+	lb_module *m = e->m;
+	struct policy *p = e->p;
+	const lb_map_spec maps[] = {
+		{ "cgroup_slots", LB_MAP_HASH, e->u64, e->u64, 65536, 0, 0 },
+		{ "counters", LB_MAP_ARRAY, e->u32, e->counter_t, at_least_one(e->ir->counters.len), 0, 0 },
+		{ "rule_states", LB_MAP_ARRAY, e->u32, e->state_t, at_least_one(e->ir->rules.len), 0, 0 },
+		{ "clock", LB_MAP_ARRAY, e->u32, e->clock_t, 1, 0, 0 },
+	};
+	LLVMValueRef *slots[] = { &e->cgroup_slots, &e->counters, &e->rule_states, &e->clock };
+	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		*slots[i] = lb_map(m, &maps[i]);
+
+	e->params = arena_alloc(&p->arena, sizeof(LLVMValueRef) * at_least_one(p->params.len));
+	for (int i = 0; i < p->params.len; i++) {
+		const struct param_decl *d = p->params.items[i];
+		const char *name = arena_printf(&p->arena, "param_%s", d->name);
+		e->params[i] = lb_rodata(m, name, e->s64, c64(e, ir_encode(d->value)),
+					 (unsigned)d->at.line);
+	}
+	e->page_size = lb_rodata(m, "page_size", e->u64, c64(e, 4096), 0);
+	const char *meta = metadata_text(p, e->ir);
+	lb_data_section(m, "memcgc_meta", METADATA_SECTION, meta, strlen(meta));
+	lb_license(m, "GPL");
+}
+
+/* Counters */
+
+/* void counter_add(u32 index, u64 val, u64 now, u64 bucket_ns) */
+static void define_counter_add(struct emitter *e)
+{
+	lb_module *m = e->m;
+	const lb_param params[] = {
+		{ "index", e->u64 }, { "val", e->u64 }, { "now", e->u64 }, { "bucket_ns", e->u64 },
+	};
+	e->counter_add = lb_subprogram(m, "counter_add", lb_void(m), params, 4, 0, true);
+	LLVMValueRef c = lookup_u32(e, e->counters, lb_param_value(m, 0));
+	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, c, "found"), "add");
+	LLVMValueRef epoch = LLVMBuildUDiv(e->b, lb_param_value(m, 2), lb_param_value(m, 3), "epoch");
+	LLVMValueRef slot = LLVMBuildAnd(e->b, epoch, c64(e, IR_BUCKETS - 1), "slot");
+	LLVMValueRef ep = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "epoch"), &slot, 1, "");
+	LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &slot, 1, "");
+	LLVMValueRef val = lb_param_value(m, 1);
+	LLVMValueRef stale = LLVMBuildICmp(e->b, LLVMIntNE, load64(e, ep, "seen"), epoch, "stale");
+	LLVMBasicBlockRef restart = lb_block(m, "restart"), add = lb_block(m, "same_bucket");
+	LLVMBuildCondBr(e->b, stale, restart, add);
+	LLVMPositionBuilderAtEnd(e->b, restart);   /* a new bucket: racing CPUs may lose a few */
+	lb_store(m, epoch, ep, 8);
+	lb_store(m, val, cp, 8);
+	LLVMBuildBr(e->b, after);
+	LLVMPositionBuilderAtEnd(e->b, add);
+	LLVMBuildAtomicRMW(e->b, LLVMAtomicRMWBinOpAdd, cp, val, LLVMAtomicOrderingMonotonic, 0);
+	end_if(e, after);
+	LLVMBuildRetVoid(e->b);
+}
+
+/* u64 counter_sum(u32 index, u64 now, u64 bucket_ns): events in the buckets younger than
+ * the window (IR_BUCKETS buckets, the current one included). */
+static void define_counter_sum(struct emitter *e)
+{
+	lb_module *m = e->m;
+	const lb_param params[] = { { "index", e->u64 }, { "now", e->u64 }, { "bucket_ns", e->u64 } };
+	e->counter_sum = lb_subprogram(m, "counter_sum", e->u64, params, 3, 0, true);
+	LLVMValueRef c = lookup_u32(e, e->counters, lb_param_value(m, 0));
+	LLVMBasicBlockRef none = lb_block(m, "none"), sum = lb_block(m, "sum");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, c, "absent"), none, sum);
+	LLVMPositionBuilderAtEnd(e->b, none);
+	LLVMBuildRet(e->b, c64(e, 0));
+	LLVMPositionBuilderAtEnd(e->b, sum);
+	LLVMValueRef now_epoch = LLVMBuildUDiv(e->b, lb_param_value(m, 1), lb_param_value(m, 2), "");
+	LLVMValueRef total = c64(e, 0);
+	for (int i = 0; i < IR_BUCKETS; i++) {
+		LLVMValueRef idx = c64(e, i);
+		LLVMValueRef ep = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "epoch"), &idx, 1, "");
+		LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &idx, 1, "");
+		LLVMValueRef age = LLVMBuildSub(e->b, now_epoch, load64(e, ep, "epoch"), "age");
+		LLVMValueRef young = LLVMBuildICmp(e->b, LLVMIntULT, age, c64(e, IR_BUCKETS), "young");
+		total = LLVMBuildAdd(e->b, total, select64(e, young, load64(e, cp, "n"), c64(e, 0)), "");
+	}
+	LLVMBuildRet(e->b, total);
+}
+
+/* Expressions */
+
+static LLVMValueRef gen_expr(struct emitter *e, const struct node *n);
+
+static LLVMValueRef gen_size_literal(struct emitter *e, struct value v)
+{
+	LLVMValueRef page = lb_load_rodata(e->m, e->page_size, e->u64);
+	LLVMValueRef bytes = c64(e, (long long)v.v);
+	LLVMValueRef pages = LLVMBuildUDiv(e->b, LLVMBuildAdd(e->b, bytes, LLVMBuildSub(e->b, page,
+					   c64(e, 1), ""), ""), page, "pages");
+	return LLVMBuildAdd(e->b, pages, c64(e, (long long)v.pages), "");
+}
+
+static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
+{
+	const struct ir_counter *c = e->ir->counters.items[n->counter];
+	LLVMValueRef args[] = { c64(e, c->index), e->now, c64(e, (long long)(c->bucket_ms * NS_PER_MS)) };
+	LLVMValueRef events = lb_call(e->m, e->counter_sum, args, 3);
+	/* events per window -> milli-events per second */
+	LLVMValueRef scaled = LLVMBuildMul(e->b, events, c64(e, 1000 * 1000), "");
+	return LLVMBuildUDiv(e->b, scaled, c64(e, (long long)(c->bucket_ms * IR_BUCKETS)), "rate");
+}
+
+static LLVMValueRef gen_binary(struct emitter *e, const struct node *n)
+{
+	LLVMValueRef a = gen_expr(e, n->a), b = gen_expr(e, n->b);
+	static const LLVMIntPredicate cmp[] = {
+		[OP_LT] = LLVMIntSLT, [OP_LE] = LLVMIntSLE, [OP_GT] = LLVMIntSGT,
+		[OP_GE] = LLVMIntSGE, [OP_EQ] = LLVMIntEQ, [OP_NE] = LLVMIntNE,
+	};
+	switch (n->op) {
+	case OP_ADD: return LLVMBuildAdd(e->b, a, b, "");
+	case OP_SUB: return LLVMBuildSub(e->b, a, b, "");
+	case OP_MUL:   /* one side is a number in thousandths */
+		return sdiv(e, LLVMBuildMul(e->b, a, b, ""), c64(e, IR_NUMBER_SCALE));
+	case OP_DIV:
+		return sdiv(e, LLVMBuildMul(e->b, a, c64(e, IR_NUMBER_SCALE), ""), b);
+	case OP_AND: return LLVMBuildAnd(e->b, a, b, "");
+	case OP_OR: return LLVMBuildOr(e->b, a, b, "");
+	default: return LLVMBuildICmp(e->b, cmp[n->op], a, b, "");
+	}
+}
+
+/* The value of an expression: i64 in its type's encoding, or i1 for a condition. */
+static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
+{
+	switch (n->kind) {
+	case N_QUANTITY:
+		if (n->value.type == T_SIZE)
+			return gen_size_literal(e, n->value);
+		return c64(e, ir_encode(n->value));
+	case N_PARAM:
+		return lb_load_rodata(e->m, e->params[n->param->index], e->s64);
+	case N_SIGNAL:
+		return gen_signal(e, n);
+	case N_OVER:
+		return gen_expr(e, n->a);
+	case N_UNARY:
+		return n->op == OP_NOT ? LLVMBuildNot(e->b, gen_expr(e, n->a), "")
+				       : LLVMBuildNeg(e->b, gen_expr(e, n->a), "");
+	case N_BINARY:
+		return gen_binary(e, n);
+	default:
+		lb_fail(e->m, "internal error: unexpected expression kind %d", n->kind);
+		return c64(e, 0);
+	}
+}
+
+/* A duration expression in ns; a missing one is `none_ns`. */
+static LLVMValueRef gen_time(struct emitter *e, const struct node *n, double none_ns)
+{
+	return n ? gen_expr(e, n) : c64(e, (long long)none_ns);
+}
+
+/* Rules */
+
+/* A rule's state after evaluating its condition at `now`: true_since is when the
+ * condition last became true (0 while false); the rule is active once it has been true
+ * for its `for` time, and last_active says when it last was. */
+static void gen_rule(struct emitter *e, const struct ir_rule *r)
+{
+	const struct rule *rule = r->ast;
+	at_line(e, rule->at);
+	LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, r->index));
+	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, st, "found"), "rule");
+	LLVMValueRef cond = gen_expr(e, rule->cond);
+	LLVMValueRef since_p = field(e, st, e->state_t, "true_since");
+	LLVMValueRef active_p = field(e, st, e->state_t, "active");
+	LLVMBasicBlockRef yes = lb_block(e->m, "true"), no = lb_block(e->m, "false");
+	LLVMBuildCondBr(e->b, cond, yes, no);
+
+	LLVMPositionBuilderAtEnd(e->b, no);
+	lb_store(e->m, c64(e, 0), since_p, 8);
+	lb_store(e->m, c64(e, 0), active_p, 8);
+	LLVMBuildBr(e->b, after);
+
+	LLVMPositionBuilderAtEnd(e->b, yes);
+	LLVMValueRef since = load64(e, since_p, "since");
+	LLVMValueRef fresh = LLVMBuildICmp(e->b, LLVMIntEQ, since, c64(e, 0), "");
+	since = select64(e, fresh, e->now, since);
+	lb_store(e->m, since, since_p, 8);
+	LLVMValueRef held = LLVMBuildICmp(e->b, LLVMIntUGE, LLVMBuildSub(e->b, e->now, since, ""),
+					  gen_time(e, rule->for_, 0), "held");
+	LLVMBasicBlockRef fire = begin_if(e, held, "active");
+	LLVMValueRef was = load64(e, active_p, "was_active");
+	LLVMValueRef fired_p = field(e, st, e->state_t, "fired");
+	LLVMValueRef rising = LLVMBuildZExt(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, was, c64(e, 0), ""),
+					    e->m->i64, "");
+	lb_store(e->m, LLVMBuildAdd(e->b, load64(e, fired_p, "fired"), rising, ""), fired_p, 8);
+	lb_store(e->m, c64(e, 1), active_p, 8);
+	lb_store(e->m, e->now, field(e, st, e->state_t, "last_active"), 8);
+	end_if(e, fire);
+	end_if(e, after);
+}
+
+/* void eval_rules(u64 now) */
+static void define_eval_rules(struct emitter *e)
+{
+	const lb_param params[] = { { "now", e->u64 } };
+	e->eval_rules = lb_subprogram(e->m, "eval_rules", lb_void(e->m), params, 1, 0, true);
+	e->now = lb_param_value(e->m, 0);
+	for (int i = 0; i < e->ir->rules.len; i++)
+		gen_rule(e, e->ir->rules.items[i]);
+	LLVMBuildRetVoid(e->b);
+}
+
+/* void maybe_eval(u64 now): eval_rules at most once a tick (any time goes back too). */
+static void define_maybe_eval(struct emitter *e)
+{
+	const lb_param params[] = { { "now", e->u64 } };
+	e->maybe_eval = lb_subprogram(e->m, "maybe_eval", lb_void(e->m), params, 1, 0, true);
+	LLVMValueRef now = lb_param_value(e->m, 0);
+	LLVMValueRef c = lookup_u32(e, e->clock, c64(e, 0));
+	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, c, "found"), "clock");
+	LLVMValueRef last_p = field(e, c, e->clock_t, "last_eval");
+	LLVMValueRef since = LLVMBuildSub(e->b, now, load64(e, last_p, "last"), "since");
+	LLVMValueRef due = LLVMBuildICmp(e->b, LLVMIntUGE, since, c64(e, TICK_NS), "due");
+	LLVMBasicBlockRef eval = begin_if(e, due, "due");
+	lb_store(e->m, now, last_p, 8);
+	lb_call(e->m, e->eval_rules, &now, 1);
+	end_if(e, eval);
+	end_if(e, after);
+	LLVMBuildRetVoid(e->b);
+}
+
+/* Events */
+
+/* (item == E1 || item == E2 ...) for a counter's kernel items. */
+static LLVMValueRef item_matches(struct emitter *e, LLVMValueRef item, const struct ir_counter *c)
+{
+	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(e->m->ctx), 0, 0);
+	for (int i = 0; i < c->nevents; i++)
+		any = LLVMBuildOr(e->b, any, LLVMBuildICmp(e->b, LLVMIntEQ, item,
+			kt_event_item(&e->kt, c->events[i]), c->events[i]), "");
+	return any;
+}
+
+/* void count_event(u64 cgroup_id, s64 item, u64 val, u64 now): add the event to every
+ * counter of a matching item in a policy cgroup the cgroup belongs to. Events of items
+ * no counter reads return before any map lookup. */
+static void define_count_event(struct emitter *e)
+{
+	lb_module *m = e->m;
+	const lb_param params[] = {
+		{ "cgroup_id", e->u64 }, { "item", e->s64 }, { "val", e->u64 }, { "now", e->u64 },
+	};
+	e->count_event = lb_subprogram(m, "count_event", lb_void(m), params, 4, 0, true);
+	LLVMValueRef item = lb_param_value(m, 1), val = lb_param_value(m, 2);
+	LLVMValueRef now = lb_param_value(m, 3);
+	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(m->ctx), 0, 0);
+	for (int i = 0; i < e->ir->counters.len; i++)
+		any = LLVMBuildOr(e->b, any, item_matches(e, item, e->ir->counters.items[i]), "");
+	LLVMBasicBlockRef wanted = begin_if(e, any, "wanted");
+	LLVMValueRef key = lb_stack(m, e->u64, "id");
+	lb_store(m, lb_param_value(m, 0), key, 8);
+	LLVMValueRef maskp = lb_map_lookup(m, e->cgroup_slots, key);
+	LLVMBasicBlockRef ours = begin_if(e, LLVMBuildIsNotNull(e->b, maskp, "ours"), "ours");
+	LLVMValueRef mask = load64(e, maskp, "mask");
+	for (int i = 0; i < e->ir->counters.len; i++) {
+		const struct ir_counter *c = e->ir->counters.items[i];
+		LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
+						c64(e, 1), "");
+		LLVMValueRef hit = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
+						item_matches(e, item, c), "hit");
+		LLVMBasicBlockRef add = begin_if(e, hit, "count");
+		LLVMValueRef args[] = { c64(e, c->index), val, now,
+					c64(e, (long long)(c->bucket_ms * NS_PER_MS)) };
+		lb_call(m, e->counter_add, args, 4);
+		end_if(e, add);
+	}
+	lb_call(m, e->maybe_eval, &now, 1);
+	end_if(e, ours);
+	end_if(e, wanted);
+	LLVMBuildRetVoid(e->b);
+}
+
+/* Hooks */
+
+/* The value one action contributes, in the hook's unit (pages, ms, or 1). */
+static LLVMValueRef action_amount(struct emitter *e, const struct action *a)
+{
+	if (!a->value)
+		return c64(e, 1);
+	LLVMValueRef v = gen_expr(e, a->value);
+	if (a->value->type == T_NUMBER)         /* a bare number of pages, in thousandths */
+		v = sdiv(e, v, c64(e, IR_NUMBER_SCALE));
+	if (a->kind->value_type == T_DURATION)
+		v = sdiv(e, v, c64(e, NS_PER_MS));
+	LLVMValueRef negative = LLVMBuildICmp(e->b, LLVMIntSLT, v, c64(e, 0), "");
+	return select64(e, negative, c64(e, 0), v);
+}
+
+static LLVMValueRef combine(struct emitter *e, enum combine how, LLVMValueRef acc, LLVMValueRef v)
+{
+	switch (how) {
+	case COMBINE_SUM: return LLVMBuildAdd(e->b, acc, v, "");
+	case COMBINE_MAX: return select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, v, acc, ""), v, acc);
+	default: return LLVMBuildOr(e->b, acc, v, "");
+	}
+}
+
+/* u64 hook_<kind>(u64 cgroup_id, u64 now): what the kernel is told for a memcg. */
+static void define_hook(struct emitter *e, const struct action_kind *k)
+{
+	lb_module *m = e->m;
+	const lb_param params[] = { { "cgroup_id", e->u64 }, { "now", e->u64 } };
+	const char *name = arena_printf(&e->p->arena, "hook_%s", k->name);
+	LLVMValueRef fn = lb_subprogram(m, name, e->u64, params, 2, 0, true);
+	e->hook[action_index(k)] = fn;
+	e->now = lb_param_value(m, 1);
+	lb_call(m, e->maybe_eval, &e->now, 1);
+	LLVMValueRef key = lb_stack(m, e->u64, "id");
+	lb_store(m, lb_param_value(m, 0), key, 8);
+	LLVMValueRef maskp = lb_map_lookup(m, e->cgroup_slots, key);
+	LLVMBasicBlockRef none = lb_block(m, "not_ours"), ours = lb_block(m, "ours");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, maskp, ""), none, ours);
+	LLVMPositionBuilderAtEnd(e->b, none);
+	LLVMBuildRet(e->b, c64(e, 0));
+	LLVMPositionBuilderAtEnd(e->b, ours);
+	LLVMValueRef mask = load64(e, maskp, "mask");
+	LLVMValueRef acc = lb_stack(m, e->u64, "acc");
+	for (int i = 0; i < e->ir->actions.len; i++) {
+		const struct ir_action *ia = e->ir->actions.items[i];
+		if (ia->ast->kind != k)
+			continue;
+		at_line(e, ia->at);
+		LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, ia->target), ""),
+						c64(e, 1), "");
+		LLVMBasicBlockRef target = begin_if(e, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
+						    "target");
+		LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, ia->rule));
+		LLVMBasicBlockRef have = begin_if(e, LLVMBuildIsNotNull(e->b, st, ""), "state");
+		LLVMValueRef last = load64(e, field(e, st, e->state_t, "last_active"), "last_active");
+		LLVMValueRef ever = LLVMBuildICmp(e->b, LLVMIntNE, last, c64(e, 0), "");
+		LLVMValueRef recent = LLVMBuildICmp(e->b, LLVMIntULE, LLVMBuildSub(e->b, e->now, last, ""),
+						    gen_time(e, ia->ast->hold, e->p->default_hold_ns), "");
+		LLVMBasicBlockRef in_force = begin_if(e, LLVMBuildAnd(e->b, ever, recent, ""), "in_force");
+		LLVMValueRef sum = combine(e, k->combine, load64(e, acc, "acc"), action_amount(e, ia->ast));
+		lb_store(m, sum, acc, 8);
+		end_if(e, in_force);
+		end_if(e, have);
+		end_if(e, target);
+	}
+	LLVMValueRef result = load64(e, acc, "result");
+	if (k->combine == COMBINE_SUM)
+		result = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, result, c64(e, MAX_PAGES), ""),
+				  c64(e, MAX_PAGES), result);
+	if (k->value_type == T_DURATION)
+		result = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, result, c64(e, MAX_DELAY_MS), ""),
+				  c64(e, MAX_DELAY_MS), result);
+	LLVMBuildRet(e->b, result);
+}
+
+/* Programs */
+
+static void define_tracepoint(struct emitter *e)
+{
+	lb_module *m = e->m;
+	const lb_param ctx = { "ctx", lb_pointer(m, e->kt.memcg_rstat_events) };
+	lb_program(m, "count_memcg_events", "tp/memcg/count_memcg_events", e->kt.s32, &ctx, 1, 0);
+	LLVMValueRef c = lb_param_value(m, 0);
+	LLVMValueRef item = LLVMBuildSExt(e->b, kt_tp_field(&e->kt, c, "item"), m->i64, "item");
+	LLVMValueRef args[] = { kt_tp_field(&e->kt, c, "id"), item, kt_tp_field(&e->kt, c, "val"),
+				lb_ktime_get_ns(m) };
+	lb_call(m, e->count_event, args, 4);
+	LLVMBuildRet(e->b, LLVMConstInt(m->i32, 0, 0));
+}
+
+/* syscall memcgc_test: BPF_PROG_TEST_RUN's way in, see struct memcgc_test. */
+static void define_test_entry(struct emitter *e)
+{
+	lb_module *m = e->m;
+	const lb_param ctx = { "ctx", lb_pointer(m, e->test_t) };
+	lb_program(m, "memcgc_test", "syscall", e->kt.s32, &ctx, 1, 0);
+	LLVMValueRef in = lb_param_value(m, 0);
+	LLVMValueRef op = lb_load(m, e->u32, field(e, in, e->test_t, "op"), "op");
+	LLVMValueRef now = load64(e, field(e, in, e->test_t, "now"), "now");
+	LLVMValueRef id = load64(e, field(e, in, e->test_t, "cgroup_id"), "cgroup_id");
+	LLVMValueRef result_p = field(e, in, e->test_t, "result");
+	LLVMBasicBlockRef out = lb_block(m, "out");
+	LLVMValueRef sw = LLVMBuildSwitch(e->b, op, out, 6);
+
+	LLVMBasicBlockRef event = lb_block(m, "event");
+	LLVMAddCase(sw, LLVMConstInt(m->i32, TEST_EVENT, 0), event);
+	LLVMPositionBuilderAtEnd(e->b, event);
+	LLVMValueRef args[] = { id, lb_load(m, e->s64, field(e, in, e->test_t, "item"), "item"),
+				load64(e, field(e, in, e->test_t, "val"), "val"), now };
+	lb_call(m, e->count_event, args, 4);
+	LLVMBuildBr(e->b, out);
+
+	LLVMBasicBlockRef eval = lb_block(m, "evaluate");
+	LLVMAddCase(sw, LLVMConstInt(m->i32, TEST_EVALUATE, 0), eval);
+	LLVMPositionBuilderAtEnd(e->b, eval);
+	lb_call(m, e->eval_rules, &now, 1);
+	LLVMBuildBr(e->b, out);
+
+	static const struct { enum test_op op; const char *action; } queries[] = {
+		{ TEST_OVER_HIGH, "over_high" }, { TEST_HIGH_DELAY, "high_delay" },
+		{ TEST_BELOW_LOW, "protect_low" }, { TEST_BELOW_MIN, "protect_min" },
+	};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		LLVMValueRef hook = e->hook[action_index(action_find(queries[i].action))];
+		if (!hook)
+			continue;
+		LLVMBasicBlockRef q = lb_block(m, queries[i].action);
+		LLVMAddCase(sw, LLVMConstInt(m->i32, queries[i].op, 0), q);
+		LLVMPositionBuilderAtEnd(e->b, q);
+		LLVMValueRef hargs[] = { id, now };
+		lb_store(m, lb_call(m, hook, hargs, 2), result_p, 8);
+		LLVMBuildBr(e->b, out);
+	}
+	LLVMPositionBuilderAtEnd(e->b, out);
+	LLVMBuildRet(e->b, LLVMConstInt(m->i32, 0, 0));
+}
+
+/* One struct_ops map per ABI that offers every hook the policy needs. */
+static void define_struct_ops(struct emitter *e, enum abi abi)
+{
+	lb_module *m = e->m;
+	enum kt_ops_abi kabi = (enum kt_ops_abi)abi;   /* same order: v2, v6, v7 */
+	lb_ops_init init[NABI * 2];
+	unsigned n = 0;
+	for (int i = 0; action_at(i); i++) {
+		const struct action_kind *k = action_at(i);
+		if (!(e->ir->actions_used & (1u << i)) || !k->hook[abi])
+			continue;
+		const char *member = k->hook[abi];
+		const kt_ops_member *info = kt_ops_find(kabi, member);
+		const char *name = arena_printf(&e->p->arena, "%s_%s", abis[abi].name, member);
+		LLVMValueRef prog = kt_ops_program(&e->kt, kabi, member, name, 0);
+		LLVMValueRef memcg = kt_ops_arg(&e->kt, kabi, member, 0);
+		LLVMValueRef args[] = { kt_memcg_cgroup_id(&e->kt, memcg), lb_ktime_get_ns(m) };
+		LLVMValueRef v = lb_call(m, e->hook[i], args, 2);
+		if (info->ret == KT_BOOL)
+			v = LLVMBuildZExt(e->b, LLVMBuildICmp(e->b, LLVMIntNE, v, c64(e, 0), ""), m->i8, "");
+		else
+			v = LLVMBuildTrunc(e->b, v, m->i32, "");
+		LLVMBuildRet(e->b, v);
+		init[n++] = (lb_ops_init){ member, prog };
+	}
+	const char *name = arena_printf(&e->p->arena, "ops_%s", abis[abi].name);
+	lb_struct_ops(m, name, kt_memcg_ops_type(&e->kt, kabi), init, n, true, 0);
+}
+
+static void build(struct emitter *e)
+{
+	kt_init(&e->kt, e->m);
+	e->b = e->m->ir;
+	declare_types(e);
+	declare_data(e);
+	define_counter_add(e);
+	define_counter_sum(e);
+	define_eval_rules(e);
+	define_maybe_eval(e);
+	define_count_event(e);
+	for (int i = 0; action_at(i); i++)
+		if (e->ir->actions_used & (1u << i))
+			define_hook(e, action_at(i));
+	define_tracepoint(e);
+	define_test_entry(e);
+	for (int abi = 0; abi < NABI; abi++)
+		if (e->ir->abis & (1u << abi))
+			define_struct_ops(e, (enum abi)abi);
+}
+
+static int write_llvm(struct emitter *e, const char *path)
+{
+	char *text;
+	if (lb_emit_ir(e->m, &text) != 0)
+		return -1;
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	int rc = f && fputs(text, f) >= 0 ? 0 : -1;
+	if (f && f != stdout && fclose(f) != 0)
+		rc = -1;
+	if (rc)
+		lb_fail(e->m, "cannot write '%s'", path);
+	free(text);
+	return rc;
+}
+
+int emit_policy(struct policy *p, const struct policy_ir *ir, const struct emit_options *o)
+{
+	static const enum lb_opt_level levels[] = { LB_O0, LB_O1, LB_O2 };
+	const struct src_file *main = p->files.items[0];
+	lb_options options = { .source_path = main->path, .opt = levels[o->opt_level] };
+	struct emitter e = { .p = p, .ir = ir, .o = o, .m = lb_module_create(&options) };
+	if (!e.m) {
+		fprintf(stderr, "memcgc: error: %s: cannot set up LLVM's BPF target\n", main->path);
+		return -1;
+	}
+	build(&e);
+	int rc = lb_finalize(e.m);
+	if (rc == 0)
+		rc = o->kind == EMIT_KIND_LLVM ? write_llvm(&e, o->output) : lb_emit_file(e.m, o->output);
+	if (rc)
+		fprintf(stderr, "memcgc: error: %s\n", lb_error(e.m));
+	lb_module_destroy(e.m);
+	return rc;
+}

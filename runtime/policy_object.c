@@ -1,0 +1,134 @@
+#include "policy_object.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#define META_SECTION ".memcgc.meta"
+
+static int fail(struct policy_object *po, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct policy_object *po, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = snprintf(po->error, sizeof(po->error), "%s: ", po->path);
+	vsnprintf(po->error + n, sizeof(po->error) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The bytes of one ELF section, with libelf (libbpf ignores sections it does not know). */
+static char *read_section(const char *path, const char *name)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	size_t shstrndx;
+	char *out = NULL;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !out; scn = elf_nextscn(elf, scn)) {
+			GElf_Shdr sh;
+			const char *sname = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+			Elf_Data *data = sname && strcmp(sname, name) == 0 ? elf_getdata(scn, NULL) : NULL;
+			if (data && (out = malloc(data->d_size + 1))) {
+				memcpy(out, data->d_buf, data->d_size);
+				out[data->d_size] = 0;
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return out;
+}
+
+/* libbpf's warnings, without its notes (it notes every section it does not know, such as
+ * the metadata's). */
+static int print_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int policy_object_open(struct policy_object *po, const char *path)
+{
+	libbpf_set_print(print_warnings);
+	memset(po, 0, sizeof(*po));
+	po->path = path;
+	po->meta = read_section(path, META_SECTION);
+	if (!po->meta)
+		return fail(po, "not a memcgc object (no %s section)", META_SECTION);
+	if (strncmp(po->meta, "memcgc-object 1\n", 16) != 0)
+		return fail(po, "made by an incompatible memcgc (metadata format '%.20s')", po->meta);
+	po->obj = bpf_object__open_file(path, NULL);
+	if (!po->obj) {
+		int err = errno;
+		return fail(po, "libbpf cannot open it: %s", strerror(err));
+	}
+	struct bpf_map *rodata = bpf_object__find_map_by_name(po->obj, ".rodata");
+	if (rodata)
+		po->rodata = bpf_map__initial_value(rodata, &po->rodata_size);
+	return 0;
+}
+
+void policy_object_close(struct policy_object *po)
+{
+	bpf_object__close(po->obj);
+	free(po->meta);
+	po->obj = NULL;
+	po->meta = NULL;
+}
+
+int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t value)
+{
+	struct btf *btf = bpf_object__btf(po->obj);
+	int sec = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (sec < 0 || !po->rodata)
+		return fail(po, "has no .rodata for '%s'", var);
+	const struct btf_type *t = btf__type_by_id(btf, (unsigned)sec);
+	const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+	for (unsigned i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+		if (strcmp(btf__name_by_offset(btf, v->name_off), var) != 0)
+			continue;
+		if (vs->size != sizeof(value) || vs->offset + sizeof(value) > po->rodata_size)
+			return fail(po, "'%s' is not a 64-bit variable", var);
+		memcpy((char *)po->rodata + vs->offset, &value, sizeof(value));
+		return 0;
+	}
+	return fail(po, "has no variable '%s'", var);
+}
+
+int policy_object_load(struct policy_object *po, bool with_hooks)
+{
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, po->obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			bpf_map__set_autocreate(map, with_hooks);
+	int err = bpf_object__load(po->obj);
+	if (err)
+		return fail(po, "loading failed: %s", strerror(-err));
+	return 0;
+}
+
+struct bpf_map *policy_object_map(struct policy_object *po, const char *name)
+{
+	return bpf_object__find_map_by_name(po->obj, name);
+}
+
+int policy_object_prog_fd(struct policy_object *po, const char *name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(po->obj, name);
+	return prog ? bpf_program__fd(prog) : -1;
+}

@@ -1,0 +1,37 @@
+/* A compiled policy object opened with libbpf: its metadata, its parameters in .rodata,
+ * its maps, and loading it with or without the struct_ops side. Shared by memcg-run and
+ * the semantics tests. */
+#ifndef MEMCGC_POLICY_OBJECT_H
+#define MEMCGC_POLICY_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_object;
+struct bpf_map;
+
+struct policy_object {
+	struct bpf_object *obj;
+	const char *path;
+	char *meta;                     /* the .memcgc.meta text, NUL-terminated */
+	void *rodata;                   /* .rodata's initial value, writable before load */
+	size_t rodata_size;
+	char error[512];
+};
+
+/* Opens `path` (nothing is loaded into the kernel yet). 0, or -1 with po->error set. */
+int policy_object_open(struct policy_object *po, const char *path);
+void policy_object_close(struct policy_object *po);
+
+/* Sets a u64 .rodata variable (a parameter `param_NAME`, or `page_size`) before load. */
+int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t value);
+
+/* Loads the programs and maps; struct_ops maps are created only if `with_hooks` (a kernel
+ * without memcg_bpf_ops cannot create them). 0, or -1 with po->error set. */
+int policy_object_load(struct policy_object *po, bool with_hooks);
+
+struct bpf_map *policy_object_map(struct policy_object *po, const char *name);
+int policy_object_prog_fd(struct policy_object *po, const char *name);
+
+#endif

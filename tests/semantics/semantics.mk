@@ -1,0 +1,13 @@
+# tests/semantics: policy semantics through BPF_PROG_TEST_RUN on this machine's kernel.
+
+SEMANTICS_TEST := $(BUILD)/tests/semantics/semantics_test
+RUNTIME_LIB_SRCS := runtime/policy_object.c
+
+$(SEMANTICS_TEST): tests/semantics/semantics_test.c $(RUNTIME_LIB_SRCS) compiler/emit.h $(LIBBPF_A)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/semantics/semantics_test.c \
+		$(RUNTIME_LIB_SRCS) $(LIBBPF_LIBS)
+
+CHECK_DEPS += $(SEMANTICS_TEST)
+SUITES += semantics '$(SEMANTICS_TEST) $(BUILD)/memcgc tests/semantics/*.sem'
