@@ -52,11 +52,14 @@ include tests/tests.mk
 include bench/bench.mk
 
 
-demo: all
+demo: all $(SEMANTICS_TEST)
 	@echo "== memcgc --check examples/priority.mcp"
 	$(BUILD)/memcgc --check examples/priority.mcp
-	@echo "== memcgc --emit=ast examples/priority.mcp"
-	$(BUILD)/memcgc --emit=ast examples/priority.mcp
+	@echo "== memcgc -o $(BUILD)/priority.o examples/priority.mcp; what the object carries:"
+	$(BUILD)/memcgc -o $(BUILD)/priority.o examples/priority.mcp
+	$(BUILD)/memcgc --emit=meta examples/priority.mcp
+	@echo "== the verifier on this kernel (the hooks need a memcg_bpf_ops kernel)"
+	$(SEMANTICS_TEST) --load $(BUILD)/priority.o
 
 clean:
 	rm -rf $(BUILD)

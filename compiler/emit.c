@@ -590,7 +590,7 @@ static void build(struct emitter *e)
 			define_hook(e, action_at(i));
 	define_tracepoint(e);
 	define_test_entry(e);
-	for (int abi = 0; abi < NABI; abi++)
+	for (int abi = 0; abi < NABI && e->ir->actions_used; abi++)
 		if (e->ir->abis & (1u << abi))
 			define_struct_ops(e, (enum abi)abi);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -120,6 +121,25 @@ int policy_object_load(struct policy_object *po, bool with_hooks)
 	if (err)
 		return fail(po, "loading failed: %s", strerror(-err));
 	return 0;
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+int tracefs_ensure(bool *mounted_here)
+{
+	*mounted_here = false;
+	if (access(TRACEFS "/events", F_OK) == 0)
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) != 0)
+		return -1;
+	*mounted_here = true;
+	return 0;
+}
+
+void tracefs_release(bool mounted_here)
+{
+	if (mounted_here)
+		umount2(TRACEFS, MNT_DETACH);
 }
 
 struct bpf_map *policy_object_map(struct policy_object *po, const char *name)

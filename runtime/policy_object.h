@@ -31,6 +31,11 @@ int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t
  * without memcg_bpf_ops cannot create them). 0, or -1 with po->error set. */
 int policy_object_load(struct policy_object *po, bool with_hooks);
 
+/* tracefs must be mounted for libbpf to attach a tracepoint; *mounted_here says whether
+ * this call mounted it (tracefs_release then unmounts it, leaving the system as found). */
+int tracefs_ensure(bool *mounted_here);
+void tracefs_release(bool mounted_here);
+
 struct bpf_map *policy_object_map(struct policy_object *po, const char *name);
 int policy_object_prog_fd(struct policy_object *po, const char *name);
 

@@ -7,12 +7,13 @@ FRONTEND_ALL_SRCS := $(FRONTEND_SRCS) $(GRAMMAR_GEN)
 FUZZ_SECONDS ?= 600
 
 # The front end and memcgc again, with AddressSanitizer and UBSan, for the tests to run.
-$(ASAN_DIR)/memcgc: $(FRONTEND_ALL_SRCS) compiler/memcgc.c $(BUILD)/grammar/parser.h
+MEMCGC_ALL_SRCS := $(FRONTEND_ALL_SRCS) compiler/memcgc.c compiler/emit.c $(CODEGEN_SRCS)
+$(ASAN_DIR)/memcgc: $(MEMCGC_ALL_SRCS) $(BUILD)/grammar/parser.h
 	@mkdir -p $(@D)
 	@echo "  CLANG   $@ (ASan, UBSan)"
 	@$(CLANG) -std=gnu11 -g -O1 $(SANITIZE) -Icompiler -Igrammar -I$(BUILD)/grammar \
-		-DMEMCGC_STDLIB_DIR='"$(PREFIX)/share/memcgc/stdlib"' -Wno-unused-function \
-		-o $@ $(FRONTEND_ALL_SRCS) compiler/memcgc.c -lm
+		$(CODEGEN_CFLAGS) -DMEMCGC_STDLIB_DIR='"$(PREFIX)/share/memcgc/stdlib"' \
+		-Wno-unused-function -o $@ $(MEMCGC_ALL_SRCS) -lm $(CODEGEN_LDLIBS)
 
 $(BUILD)/fuzz_frontend: tests/fuzz/fuzz_frontend.c $(FRONTEND_ALL_SRCS) $(BUILD)/grammar/parser.h
 	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"

@@ -11,3 +11,4 @@ $(SEMANTICS_TEST): tests/semantics/semantics_test.c $(RUNTIME_LIB_SRCS) compiler
 
 CHECK_DEPS += $(SEMANTICS_TEST)
 SUITES += semantics '$(SEMANTICS_TEST) $(BUILD)/memcgc tests/semantics/*.sem'
+SUITES += objects 'tests/semantics/objects.sh $(BUILD)/memcgc $(SEMANTICS_TEST) $(BUILD)/objects'
