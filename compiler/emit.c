@@ -31,6 +31,7 @@ struct emitter {
 	LLVMValueRef counter_add, counter_sum, eval_rules, maybe_eval, count_event;
 	LLVMValueRef hook[8];           /* per action kind index */
 	LLVMValueRef now;               /* in the function being built */
+	LLVMValueRef key_slot, key_function;  /* see lookup_u32 */
 };
 
 static LLVMValueRef c64(struct emitter *e, long long v)
@@ -60,12 +61,16 @@ static void end_if(struct emitter *e, LLVMBasicBlockRef after)
 	LLVMPositionBuilderAtEnd(e->b, after);
 }
 
-/* A map value for a u32 key, or NULL (an i1 `found` says which). */
+/* A map value for a u32 key, or NULL. One stack slot per function holds every key, so
+ * that a policy of many rules does not grow the stack. */
 static LLVMValueRef lookup_u32(struct emitter *e, LLVMValueRef map, LLVMValueRef index)
 {
-	LLVMValueRef key = lb_stack(e->m, e->u32, "key");
-	lb_store(e->m, LLVMBuildTrunc(e->b, index, e->m->i32, ""), key, 4);
-	return lb_map_lookup(e->m, map, key);
+	if (e->key_function != e->m->function) {
+		e->key_slot = lb_stack(e->m, e->u32, "key");
+		e->key_function = e->m->function;
+	}
+	lb_store(e->m, LLVMBuildTrunc(e->b, index, e->m->i32, ""), e->key_slot, 4);
+	return lb_map_lookup(e->m, map, e->key_slot);
 }
 
 static LLVMValueRef field(struct emitter *e, LLVMValueRef base, lb_type st, const char *name)
@@ -163,7 +168,7 @@ static void define_counter_add(struct emitter *e)
 	const lb_param params[] = {
 		{ "index", e->u64 }, { "val", e->u64 }, { "now", e->u64 }, { "bucket_ns", e->u64 },
 	};
-	e->counter_add = lb_subprogram(m, "counter_add", lb_void(m), params, 4, 0, true);
+	e->counter_add = lb_subprogram(m, "counter_add", lb_void(m), params, 4, 0, false);
 	LLVMValueRef c = lookup_u32(e, e->counters, lb_param_value(m, 0));
 	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, c, "found"), "add");
 	LLVMValueRef epoch = LLVMBuildUDiv(e->b, lb_param_value(m, 2), lb_param_value(m, 3), "epoch");
@@ -340,7 +345,7 @@ static void define_eval_rules(struct emitter *e)
 static void define_maybe_eval(struct emitter *e)
 {
 	const lb_param params[] = { { "now", e->u64 } };
-	e->maybe_eval = lb_subprogram(e->m, "maybe_eval", lb_void(e->m), params, 1, 0, true);
+	e->maybe_eval = lb_subprogram(e->m, "maybe_eval", lb_void(e->m), params, 1, 0, false);
 	LLVMValueRef now = lb_param_value(e->m, 0);
 	LLVMValueRef c = lookup_u32(e, e->clock, c64(e, 0));
 	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, c, "found"), "clock");
@@ -369,16 +374,17 @@ static LLVMValueRef item_matches(struct emitter *e, LLVMValueRef item, const str
 
 /* void count_event(u64 cgroup_id, s64 item, u64 val, u64 now): add the event to every
  * counter of a matching item in a policy cgroup the cgroup belongs to. Events of items
- * no counter reads return before any map lookup. */
+ * no counter reads return before any map lookup, and the clock is read (now == 0) only
+ * for events that count: this runs for every memcg event on the machine. */
 static void define_count_event(struct emitter *e)
 {
 	lb_module *m = e->m;
 	const lb_param params[] = {
 		{ "cgroup_id", e->u64 }, { "item", e->s64 }, { "val", e->u64 }, { "now", e->u64 },
 	};
-	e->count_event = lb_subprogram(m, "count_event", lb_void(m), params, 4, 0, true);
+	e->count_event = lb_subprogram(m, "count_event", lb_void(m), params, 4, 0, false);
 	LLVMValueRef item = lb_param_value(m, 1), val = lb_param_value(m, 2);
-	LLVMValueRef now = lb_param_value(m, 3);
+	LLVMValueRef given = lb_param_value(m, 3);
 	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(m->ctx), 0, 0);
 	for (int i = 0; i < e->ir->counters.len; i++)
 		any = LLVMBuildOr(e->b, any, item_matches(e, item, e->ir->counters.items[i]), "");
@@ -388,6 +394,13 @@ static void define_count_event(struct emitter *e)
 	LLVMValueRef maskp = lb_map_lookup(m, e->cgroup_slots, key);
 	LLVMBasicBlockRef ours = begin_if(e, LLVMBuildIsNotNull(e->b, maskp, "ours"), "ours");
 	LLVMValueRef mask = load64(e, maskp, "mask");
+	LLVMValueRef now = lb_stack(m, e->u64, "now");
+	lb_store(m, given, now, 8);
+	LLVMBasicBlockRef clock = begin_if(e, LLVMBuildICmp(e->b, LLVMIntEQ, given, c64(e, 0), ""),
+					   "read_clock");
+	lb_store(m, lb_ktime_get_ns(m), now, 8);
+	end_if(e, clock);
+	now = load64(e, now, "now");
 	for (int i = 0; i < e->ir->counters.len; i++) {
 		const struct ir_counter *c = e->ir->counters.items[i];
 		LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
@@ -493,7 +506,7 @@ static void define_tracepoint(struct emitter *e)
 	LLVMValueRef c = lb_param_value(m, 0);
 	LLVMValueRef item = LLVMBuildSExt(e->b, kt_tp_field(&e->kt, c, "item"), m->i64, "item");
 	LLVMValueRef args[] = { kt_tp_field(&e->kt, c, "id"), item, kt_tp_field(&e->kt, c, "val"),
-				lb_ktime_get_ns(m) };
+				c64(e, 0) /* read the clock if the event counts */ };
 	lb_call(m, e->count_event, args, 4);
 	LLVMBuildRet(e->b, LLVMConstInt(m->i32, 0, 0));
 }
