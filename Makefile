@@ -25,7 +25,7 @@ all: $(BUILD)/memcgc
 # with libFuzzer and the sanitizers, bpftool) and the test kernel (linux-source-6.12, its
 # build tools, QEMU, busybox, stress-ng).
 DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-19 \
-	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool \
+	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcap-dev bpftool \
 	linux-source-6.12 bc libssl-dev dwarves cpio xz-utils qemu-system-x86 \
 	busybox-static stress-ng gnuplot-nox time
 DEPS_STAMP := $(BUILD)/.deps-$(shell echo $(DEB_PACKAGES) | md5sum | cut -c1-8)

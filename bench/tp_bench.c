@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 	}
 	int seconds = atoi(argv[3]);
 	struct policy_object po;
-	if (policy_object_open(&po, argv[1]) || policy_object_load(&po, false)) {
+	if (policy_object_open(&po, argv[1]) || policy_object_load(&po, NULL)) {
 		fprintf(stderr, "tp_bench: %s\n", po.error);
 		return 1;
 	}

@@ -111,12 +111,12 @@ int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t
 	return fail(po, "has no variable '%s'", var);
 }
 
-int policy_object_load(struct policy_object *po, bool with_hooks)
+int policy_object_load(struct policy_object *po, const char *ops_map)
 {
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, po->obj)
 		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
-			bpf_map__set_autocreate(map, with_hooks);
+			bpf_map__set_autocreate(map, ops_map && strcmp(bpf_map__name(map), ops_map) == 0);
 	int err = bpf_object__load(po->obj);
 	if (err)
 		return fail(po, "loading failed: %s", strerror(-err));

@@ -27,9 +27,10 @@ void policy_object_close(struct policy_object *po);
 /* Sets a u64 .rodata variable (a parameter `param_NAME`, or `page_size`) before load. */
 int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t value);
 
-/* Loads the programs and maps; struct_ops maps are created only if `with_hooks` (a kernel
- * without memcg_bpf_ops cannot create them). 0, or -1 with po->error set. */
-int policy_object_load(struct policy_object *po, bool with_hooks);
+/* Loads the programs and maps; of the struct_ops maps only the one named `ops_map` is
+ * created (NULL: none, as a kernel without memcg_bpf_ops cannot create them), and only
+ * its programs are loaded. 0, or -1 with po->error set. */
+int policy_object_load(struct policy_object *po, const char *ops_map);
 
 /* tracefs must be mounted for libbpf to attach a tracepoint; *mounted_here says whether
  * this call mounted it (tracefs_release then unmounts it, leaving the system as found). */

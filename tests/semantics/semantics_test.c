@@ -133,7 +133,7 @@ static int compile_policy(struct script *s, const char *memcgc, FILE *f, char *l
 
 static int load(struct script *s)
 {
-	if (policy_object_load(&s->po, false) != 0) {
+	if (policy_object_load(&s->po, NULL) != 0) {
 		printf("FAIL %s: %s\n", s->file, s->po.error);
 		return -1;
 	}
@@ -282,7 +282,7 @@ static void load_object(const char *path)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct policy_object po;
-	int ok = policy_object_open(&po, path) == 0 && policy_object_load(&po, false) == 0;
+	int ok = policy_object_open(&po, path) == 0 && policy_object_load(&po, NULL) == 0;
 	result(ok, "verifier-accepts", name, po.error);
 	if (ok) {
 		struct bpf_program *tp = bpf_object__find_program_by_name(po.obj, "count_memcg_events");
@@ -296,11 +296,13 @@ static void load_object(const char *path)
 	/* The hooks: this kernel has no memcg_bpf_ops, so loading them must fail, cleanly. */
 	int has_hooks = 0;
 	if (policy_object_open(&po, path) == 0) {
-		struct bpf_map *map;
+		struct bpf_map *map, *ops = NULL;
 		bpf_object__for_each_map(map, po.obj)
-			has_hooks |= bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS;
+			if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+				ops = map;
+		has_hooks = ops != NULL;
 		if (has_hooks) {
-			int refused = policy_object_load(&po, true) != 0;
+			int refused = policy_object_load(&po, bpf_map__name(ops)) != 0;
 			result(refused, "hooks-refused-without-memcg_bpf_ops", name,
 			       "loaded struct_ops on a kernel without memcg_bpf_ops");
 		}

@@ -1,0 +1,45 @@
+/* Binding a policy to this machine: its cgroups to real cgroups (and their descendants),
+ * its parameters to values, with the compiler's units. */
+#ifndef MEMCGC_BIND_H
+#define MEMCGC_BIND_H
+
+#include <stdint.h>
+
+#include "meta.h"
+
+#define CGROUP2_ROOT "/sys/fs/cgroup"
+#define CGROUP1_MEMORY_ROOT "/sys/fs/cgroup/memory"
+
+enum { BIND_MAX_IDS = 4096 };
+
+struct bound_cgroup {
+	const struct meta_cgroup *decl;
+	char path[512];                 /* resolved directory, "" when not bound */
+	uint64_t id;                    /* its cgroup id (kernfs inode) */
+};
+
+struct binding {
+	struct bound_cgroup cgroups[META_MAX];
+	int ncgroups;
+	int v1;                         /* paths are in the cgroup v1 memory hierarchy */
+	/* the last scan: every bound cgroup and descendant, with its mask of policy cgroups */
+	uint64_t ids[BIND_MAX_IDS], masks[BIND_MAX_IDS];
+	int nids;
+};
+
+/* Resolves PATH for a policy cgroup: absolute, relative to the cgroup root (v2, or the v1
+ * memory hierarchy when `v1`), or a systemd unit name (`batch.slice`) found under the
+ * root. 0, or -1 with a one-line reason naming the path and the fix. */
+int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char *why,
+		int size);
+
+/* Walks every bound cgroup's subtree: fills ids/masks. Returns how many changed since
+ * the last scan (in `added`/`removed` when not NULL). */
+int bind_scan(struct binding *b, int *added, int *removed);
+
+/* A parameter value as written on the command line ("100/s", "4MiB", "200 ms", "2"), in
+ * its run-time encoding; sizes with the given page size. 0, or -1 with the reason. */
+int bind_param(const struct meta_param *p, const char *text, long page_size, int64_t *encoded,
+	       char *why, int size);
+
+#endif

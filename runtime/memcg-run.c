@@ -1,0 +1,377 @@
+/* memcg-run: load a compiled memcgc policy, bind it to cgroups, attach it, show it working,
+ * and detach it when told to stop.
+ *
+ *   open object -> read metadata -> probe kernel -> bind cgroups and parameters -> load
+ *   -> fill the cgroup-id map -> attach tracepoint (and struct_ops links) -> status loop
+ *   -> detach.
+ * Every error is one line naming the thing and the fix; nothing stays loaded after one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "actions.h"
+#include "attach.h"
+#include "bind.h"
+#include "emit.h"
+#include "meta.h"
+#include "policy_object.h"
+#include "probe.h"
+#include "report.h"
+#include "run.h"
+
+struct options {
+	const char *object, *btf, *pin_dir;
+	const char *cgroups[META_MAX], *sets[META_MAX];
+	int ncgroups, nsets;
+	int inspect, probe, dry_run, json, quiet, explain, allow_override;
+	double interval, duration;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("memcg-run: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: memcg-run [options] POLICY.o\n"
+	      "       memcg-run --inspect POLICY.o\n"
+	      "       memcg-run --probe [--btf FILE] [POLICY.o]\n"
+	      "\n"
+	      "  --cgroup NAME=PATH   bind policy cgroup NAME (absolute path, path under the cgroup\n"
+	      "                       root, or a systemd unit such as batch.slice)\n"
+	      "  --set NAME=VALUE     set a parameter, with units as in the policy (100/s, 4MiB)\n"
+	      "  --dry-run            count signals and evaluate rules, attach no hook\n"
+	      "  --allow-override     let cgroups below an attachment attach their own ops\n"
+	      "  --interval D         status every D (default 1s)\n"
+	      "  --duration D         stop after D\n"
+	      "  --json               status as JSON Lines (docs/memcg-run.md)\n"
+	      "  -q, --quiet          print status only when something changed\n"
+	      "  --explain            one line each time an action turns on or off\n"
+	      "  --inspect            print the object's metadata, load nothing\n"
+	      "  --probe              what this kernel offers; exit 0 if the object can run\n"
+	      "  --btf FILE           probe a saved BTF file instead of this kernel\n"
+	      "  -h, --help           this help\n"
+	      "\n"
+	      "Stops on SIGINT, SIGTERM or SIGHUP, detaching everything. See memcg-run(1).\n", out);
+}
+
+/* "1s", "500ms", "2m"... in seconds, with the compiler's duration units. */
+static int parse_duration(const char *text, double *seconds)
+{
+	char *end;
+	double n = strtod(text, &end);
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "", 1 }, { "s", 1 }, { "ms", 1e-3 }, { "min", 60 }, { "m", 60 }, { "h", 3600 },
+	};
+	for (size_t i = 0; end != text && n >= 0 && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			*seconds = n * units[i].scale;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF };
+	static const struct option longopts[] = {
+		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
+		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "duration", required_argument, NULL, O_DURATION }, { "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' }, { "explain", no_argument, NULL, O_EXPLAIN },
+		{ "inspect", no_argument, NULL, O_INSPECT }, { "probe", no_argument, NULL, O_PROBE },
+		{ "btf", required_argument, NULL, O_BTF }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	o->interval = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_CGROUP:
+			if (o->ncgroups == META_MAX || !strchr(optarg, '='))
+				return fail("--cgroup takes NAME=PATH, not '%s'", optarg);
+			o->cgroups[o->ncgroups++] = optarg;
+			break;
+		case O_SET:
+			if (o->nsets == META_MAX || !strchr(optarg, '='))
+				return fail("--set takes NAME=VALUE, not '%s'", optarg);
+			o->sets[o->nsets++] = optarg;
+			break;
+		case O_DRY: o->dry_run = 1; break;
+		case O_OVERRIDE: o->allow_override = 1; break;
+		case O_INTERVAL:
+			if (parse_duration(optarg, &o->interval) || o->interval < 0.01)
+				return fail("--interval takes a duration such as 1s or 500ms, not '%s'", optarg);
+			break;
+		case O_DURATION:
+			if (parse_duration(optarg, &o->duration))
+				return fail("--duration takes a duration such as 30s, not '%s'", optarg);
+			break;
+		case O_JSON: o->json = 1; break;
+		case 'q': o->quiet = 1; break;
+		case O_EXPLAIN: o->explain = 1; break;
+		case O_INSPECT: o->inspect = 1; break;
+		case O_PROBE: o->probe = 1; break;
+		case O_BTF: o->btf = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default:
+			return fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->object = argv[optind++];
+	if (optind < argc)
+		return fail("give one policy object, not '%s' too", argv[optind]);
+	if (!o->object && !o->probe)
+		return fail("no policy object given (see memcg-run --help)");
+	if (o->btf && !o->probe)
+		return fail("--btf goes with --probe");
+	return 0;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Binds every policy cgroup: --cgroup first, else the default path. */
+static int bind_all(struct run *r, const struct options *o)
+{
+	char why[512];
+	for (int i = 0; i < r->meta.ncgroups; i++) {
+		const struct meta_cgroup *c = &r->meta.cgroups[i];
+		const char *path = c->default_path[0] ? c->default_path : NULL;
+		for (int k = 0; k < o->ncgroups; k++) {
+			size_t n = strcspn(o->cgroups[k], "=");
+			if (strlen(c->name) == n && strncmp(o->cgroups[k], c->name, n) == 0)
+				path = o->cgroups[k] + n + 1;
+		}
+		if (!path)
+			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
+				    c->name);
+		if (bind_cgroup(&r->bind, c, path, why, sizeof(why)) != 0)
+			return fail("%s", why);
+	}
+	for (int k = 0; k < o->ncgroups; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(o->cgroups[k], "="), o->cgroups[k]);
+		if (!meta_cgroup(&r->meta, name))
+			return fail("%s: the policy has no cgroup '%s'", o->object, name);
+	}
+	return 0;
+}
+
+/* A parameter used as an action's value must also be in the action's range. */
+static int check_param_range(const struct run *r, const struct meta_param *p, int64_t encoded)
+{
+	for (int i = 0; i < r->meta.nactions; i++) {
+		const struct meta_action *a = &r->meta.actions[i];
+		const struct action_kind *k = action_find(a->kind);
+		if (!k || strcmp(a->value, p->name) != 0 || k->value_type != T_DURATION)
+			continue;
+		double ns = (double)encoded;
+		if (ns < k->min || ns > k->max)
+			return fail("--set %s: %s = %s is out of range: %s", p->name, k->name, p->name,
+				    ns < k->min ? k->too_small : k->too_large);
+	}
+	return 0;
+}
+
+static int set_params(struct run *r, const struct options *o)
+{
+	char why[512];
+	long page_size = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < r->meta.nparams; i++) {
+		const struct meta_param *p = &r->meta.params[i];
+		int64_t encoded = p->type[0] == 's' ? (int64_t)(p->pages + (p->value + (double)page_size - 1) /
+								   (double)page_size) : p->encoded;
+		for (int k = 0; k < o->nsets; k++) {
+			size_t n = strcspn(o->sets[k], "=");
+			if (strlen(p->name) != n || strncmp(o->sets[k], p->name, n) != 0)
+				continue;
+			if (bind_param(p, o->sets[k] + n + 1, page_size, &encoded, why, sizeof(why)) != 0)
+				return fail("%s", why);
+			if (check_param_range(r, p, encoded) != 0)
+				return 1;
+		}
+		char var[80];
+		snprintf(var, sizeof(var), "param_%s", p->name);
+		if (policy_object_set_rodata(&r->po, var, (uint64_t)encoded) != 0)
+			return fail("%s", r->po.error);
+	}
+	for (int k = 0; k < o->nsets; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(o->sets[k], "="), o->sets[k]);
+		if (!meta_param(&r->meta, name))
+			return fail("%s: the policy has no parameter '%s'", o->object, name);
+	}
+	return policy_object_set_rodata(&r->po, "page_size", (uint64_t)page_size) ? fail("%s", r->po.error) : 0;
+}
+
+/* The cgroup-id map follows the bound cgroups' subtrees. */
+static int sync_ids(struct run *r)
+{
+	int added, removed;
+	uint64_t old_ids[BIND_MAX_IDS];
+	int old_n = r->bind.nids;
+	memcpy(old_ids, r->bind.ids, sizeof(uint64_t) * (size_t)old_n);
+	bind_scan(&r->bind, &added, &removed);
+	int map = bpf_map__fd(policy_object_map(&r->po, "cgroup_slots"));
+	for (int i = 0; i < r->bind.nids; i++)
+		if (bpf_map_update_elem(map, &r->bind.ids[i], &r->bind.masks[i], BPF_ANY) != 0)
+			return -1;
+	for (int j = 0; j < old_n; j++) {
+		int still = 0;
+		for (int i = 0; i < r->bind.nids && !still; i++)
+			still = r->bind.ids[i] == old_ids[j];
+		if (!still)
+			bpf_map_delete_elem(map, &old_ids[j]);
+	}
+	return 0;
+}
+
+static int check_kernel(struct run *r, const struct options *o)
+{
+	char why[512];
+	if (!r->probe.privileged)
+		return fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
+			    "(run memcg-run with sudo)");
+	if (!r->probe.btf)
+		return fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
+			    "CONFIG_DEBUG_INFO_BTF=y");
+	if (!r->probe.tracepoint)
+		return fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
+			    "later, or the memcgc test kernel)");
+	if (o->dry_run)
+		return 0;
+	if (!r->probe.cgroup2_memory)
+		return fail("this machine has no cgroup v2 memory controller (memcg_bpf_ops attaches to "
+			    "cgroup v2); --dry-run works on cgroup v1");
+	if (probe_policy_hooks(&r->probe, &r->meta, why, sizeof(why)) != 0)
+		return fail("%s", why);
+	return 0;
+}
+
+static int load_and_attach(struct run *r, const struct options *o)
+{
+	char ops[16];
+	snprintf(ops, sizeof(ops), "ops_%s", r->probe.abi);
+	if (policy_object_load(&r->po, o->dry_run || !r->meta.nactions ? NULL : ops) != 0)
+		return fail("%s", r->po.error);
+	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
+	if (sync_ids(r) != 0)
+		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
+	if (tracefs_ensure(&r->tracefs_mounted) != 0)
+		return fail("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
+	struct bpf_program *tp = bpf_object__find_program_by_name(r->po.obj, "count_memcg_events");
+	r->tp_link = tp ? bpf_program__attach(tp) : NULL;
+	if (!r->tp_link)
+		return fail("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
+	if (o->dry_run || !r->meta.nactions)
+		return 0;
+	char why[512];
+	struct bpf_map *map = policy_object_map(&r->po, ops);
+	if (!map || attach_hooks(r, map, o->allow_override, why, sizeof(why)) != 0)
+		return fail("%s", map ? why : "the object has no struct_ops map for this kernel's ABI");
+	return 0;
+}
+
+static void cleanup(struct run *r)
+{
+	detach_hooks(r);
+	bpf_link__destroy(r->tp_link);
+	r->tp_link = NULL;
+	tracefs_release(r->tracefs_mounted);
+	policy_object_close(&r->po);
+}
+
+static int run_loop(struct run *r, const struct options *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	report_start(r, o->dry_run, o->json);
+	double start = monotonic_s();
+	while (!stop) {
+		double now = monotonic_s();
+		double next = now + o->interval;
+		if (o->duration && now - start >= o->duration)
+			break;
+		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration))
+			usleep(20000);
+		sync_ids(r);
+		report_tick(r, monotonic_s() - start, o->json, o->quiet, o->explain);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	struct options o = { 0 };
+	if (parse_args(argc, argv, &o) != 0)
+		return 2;
+	static struct run r;
+	r.object = o.object;
+	probe_kernel(o.btf, &r.probe);
+	if (o.object) {
+		char why[512];
+		if (policy_object_open(&r.po, o.object) != 0)
+			return fail("%s", r.po.error);
+		if (meta_parse(r.po.meta, &r.meta, why, sizeof(why)) != 0) {
+			fail("%s: %s", o.object, why);
+			policy_object_close(&r.po);
+			return 1;
+		}
+	}
+	if (o.inspect) {
+		report_inspect(&r);
+		policy_object_close(&r.po);
+		return 0;
+	}
+	if (o.probe) {
+		int ok = report_probe(&r, o.object != NULL, o.dry_run);
+		policy_object_close(&r.po);
+		return ok ? 0 : 1;
+	}
+	r.dry_run = o.dry_run;
+	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
+	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
+		 load_and_attach(&r, &o);
+	if (!rc)
+		rc = run_loop(&r, &o);
+	cleanup(&r);
+	return rc;
+}

@@ -1,0 +1,280 @@
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "actions.h"
+#include "emit.h"
+
+/* Action kinds as the hooks name them, with the test entry's query for each. */
+static const struct { const char *kind, *unit; enum test_op op; } hook_kinds[] = {
+	{ "over_high", "pages", TEST_OVER_HIGH }, { "high_delay", "ms", TEST_HIGH_DELAY },
+	{ "protect_low", "", TEST_BELOW_LOW }, { "protect_min", "", TEST_BELOW_MIN },
+};
+enum { NKINDS = sizeof(hook_kinds) / sizeof(hook_kinds[0]) };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);  /* the clock bpf_ktime_get_ns() reads */
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void report_inspect(const struct run *r)
+{
+	const struct policy_meta *m = &r->meta;
+	printf("policy %s (from %s, source hash %s)\n", m->name, m->source, m->source_hash);
+	printf("runs on: %s\n", strcmp(m->abis, "none") == 0 ?
+	       "no kernel ABI offers every hook it needs" : m->abis);
+	for (int i = 0; i < m->ncgroups; i++)
+		printf("cgroup %s: %s\n", m->cgroups[i].name,
+		       m->cgroups[i].default_path[0] ? m->cgroups[i].default_path : "(bind with --cgroup)");
+	for (int i = 0; i < m->nparams; i++)
+		printf("param %s: %s = %s\n", m->params[i].name, m->params[i].type, m->params[i].text);
+	for (int i = 0; i < m->nrules; i++) {
+		const struct meta_rule *rule = &m->rules[i];
+		printf("rule %d, %s:%d: %s\n", i, rule->file, rule->line, rule->text);
+		for (int a = 0; a < m->nactions; a++) {
+			const struct meta_action *act = &m->actions[a];
+			if (act->rule != i)
+				continue;
+			const struct action_kind *k = action_find(act->kind);
+			const char *op = !k || k->assign == ASSIGN_NONE ? "" :
+					 k->assign == ASSIGN_ADD ? " += " : " = ";
+			printf("    line %d: %s(%s)%s%s hold %s ->", act->line, act->kind,
+			       m->cgroups[act->target].name, op, act->value, act->hold);
+			for (int h = 0; h < act->nhooks; h++)
+				printf(" %s:%s", act->hooks[h].abi, act->hooks[h].member);
+			printf("\n");
+		}
+	}
+}
+
+static const char *yes(int v)
+{
+	return v ? "yes" : "no";
+}
+
+int report_probe(const struct run *r, int have_object, int dry_run)
+{
+	const struct kernel_probe *k = &r->probe;
+	printf("BTF                        %s (%s)\n", yes(k->btf), k->btf_path);
+	printf("memcg:count_memcg_events   %s%s\n", yes(k->tracepoint),
+	       k->live && k->tracepoint && !k->tracefs_event ? " (tracefs will be mounted)" : "");
+	if (k->live) {
+		printf("cgroup v2 memory           %s\n", yes(k->cgroup2_memory));
+		printf("cgroup v1 memory           %s\n", yes(k->cgroup1_memory));
+		printf("privileges                 %s\n", k->privileged ? "enough to load BPF" :
+		       "missing: need root or CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN");
+	}
+	if (k->ops)
+		printf("memcg_bpf_ops              yes, ABI %s (%s); attach by %s\n", k->abi, k->members,
+		       strcmp(k->abi, "v7") == 0 ? "target_fd + BPF_F_CGROUP_FD" :
+		       "link_create.cgroup.relative_fd");
+	else
+		printf("memcg_bpf_ops              no\n");
+	if (!have_object)
+		return k->btf && k->tracepoint && k->ops;
+	char why[512];
+	int base = k->btf && k->tracepoint && (!k->live || k->privileged);
+	if (dry_run) {
+		int ok = base && (!k->live || k->cgroup2_memory || k->cgroup1_memory);
+		printf("%s (dry run)          %s\n", r->object, ok ? "can run" : "cannot run");
+		return ok;
+	}
+	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
+	int ok = base && hooks && (!k->live || k->cgroup2_memory);
+	printf("%s                %s%s%s\n", r->object, ok ? "can run" : "cannot run",
+	       hooks ? "" : ": ", hooks ? "" : why);
+	return ok;
+}
+
+void report_start(const struct run *r, int dry_run, int json)
+{
+	if (json)
+		return;
+	printf("memcg-run: policy %s from %s, %s\n", r->meta.name, r->object,
+	       dry_run ? "dry run: signals counted and rules evaluated, no hook attached" :
+	       "attached");
+	for (int i = 0; i < r->bind.ncgroups; i++)
+		printf("memcg-run: cgroup %s = %s\n", r->bind.cgroups[i].decl->name, r->bind.cgroups[i].path);
+}
+
+/* A query of the test entry: what the hook would return for this cgroup now. */
+static uint64_t hook_value(const struct run *r, enum test_op op, uint64_t id, uint64_t now)
+{
+	struct memcgc_test in = { .op = op, .now = now, .cgroup_id = id };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &in, .ctx_size_in = sizeof(in));
+	return bpf_prog_test_run_opts(r->test_prog, &opts) == 0 ? in.result : 0;
+}
+
+/* The rate of a counter now, in events per second (the BPF side's arithmetic). */
+static double counter_rate(const struct run *r, const struct meta_counter *c, uint64_t now)
+{
+	uint64_t value[16];
+	uint32_t key = (uint32_t)c->index;
+	int fd = bpf_map__fd(policy_object_map((struct policy_object *)&r->po, "counters"));
+	if (bpf_map_lookup_elem(fd, &key, value) != 0)
+		return 0;
+	uint64_t cur = now / (c->bucket_ms * 1000000ULL), sum = 0;
+	for (int i = 0; i < 8; i++)
+		if (cur - value[i] < 8)
+			sum += value[8 + i];
+	return (double)sum * 1000.0 / (double)(c->bucket_ms * 8);
+}
+
+struct rule_state {
+	uint64_t true_since, last_active, fired, active;
+};
+
+static void rule_state(const struct run *r, int rule, struct rule_state *st)
+{
+	uint32_t key = (uint32_t)rule;
+	int fd = bpf_map__fd(policy_object_map((struct policy_object *)&r->po, "rule_states"));
+	memset(st, 0, sizeof(*st));
+	bpf_map_lookup_elem(fd, &key, st);
+}
+
+static int kind_used(const struct run *r, int kind, int target)
+{
+	for (int i = 0; i < r->meta.nactions; i++)
+		if (r->meta.actions[i].target == target &&
+		    strcmp(r->meta.actions[i].kind, hook_kinds[kind].kind) == 0)
+			return 1;
+	return 0;
+}
+
+static void counter_label(const struct meta_counter *c, char *buf, size_t size)
+{
+	if (strcmp(c->signal, "event") == 0)
+		snprintf(buf, size, "event %s", c->events);
+	else
+		snprintf(buf, size, "%s", c->signal);
+	if (c->window_ms != 1000)
+		snprintf(buf + strlen(buf), size - strlen(buf), " over %llums",
+			 (unsigned long long)c->window_ms);
+}
+
+static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NKINDS],
+		       const struct rule_state *states, uint64_t now)
+{
+	const struct policy_meta *m = &r->meta;
+	for (int i = 0; i < m->nrules; i++)
+		printf("[%7.1fs] rule %d (line %d) %-6s fired %llu  %s\n", t, i, m->rules[i].line,
+		       states[i].active ? "ACTIVE" : "idle", (unsigned long long)states[i].fired,
+		       m->rules[i].text);
+	for (int s = 0; s < m->ncgroups; s++) {
+		printf("           %s:", m->cgroups[s].name);
+		for (int c = 0; c < m->ncounters; c++) {
+			if (m->counters[c].cgroup != s)
+				continue;
+			char label[300];
+			counter_label(&m->counters[c], label, sizeof(label));
+			printf(" %s %.1f/s", label, counter_rate(r, &m->counters[c], now));
+		}
+		for (int k = 0; k < NKINDS; k++)
+			if (kind_used(r, k, s))
+				printf(" | %s %llu%s%s", hook_kinds[k].kind, (unsigned long long)hooks[s][k],
+				       hook_kinds[k].unit[0] ? " " : "", hook_kinds[k].unit);
+		printf("\n");
+	}
+}
+
+static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NKINDS],
+		       const struct rule_state *states, uint64_t now)
+{
+	const struct policy_meta *m = &r->meta;
+	printf("{\"time\": %.3f, \"policy\": \"%s\", \"rules\": [", t, m->name);
+	for (int i = 0; i < m->nrules; i++)
+		printf("%s{\"index\": %d, \"line\": %d, \"active\": %s, \"fired\": %llu}", i ? ", " : "",
+		       i, m->rules[i].line, states[i].active ? "true" : "false",
+		       (unsigned long long)states[i].fired);
+	printf("], \"cgroups\": {");
+	for (int s = 0; s < m->ncgroups; s++) {
+		printf("%s\"%s\": {\"rates\": {", s ? ", " : "", m->cgroups[s].name);
+		int first = 1;
+		for (int c = 0; c < m->ncounters; c++) {
+			if (m->counters[c].cgroup != s)
+				continue;
+			char label[300];
+			counter_label(&m->counters[c], label, sizeof(label));
+			printf("%s\"%s\": %.3f", first ? "" : ", ", label, counter_rate(r, &m->counters[c], now));
+			first = 0;
+		}
+		printf("}, \"hooks\": {");
+		first = 1;
+		for (int k = 0; k < NKINDS; k++)
+			if (kind_used(r, k, s)) {
+				printf("%s\"%s\": %llu", first ? "" : ", ", hook_kinds[k].kind,
+				       (unsigned long long)hooks[s][k]);
+				first = 0;
+			}
+		printf("}}");
+	}
+	printf("}}\n");
+}
+
+static void explain(const struct run *r, double t, int s, int k, uint64_t was, uint64_t is,
+		    const struct rule_state *states, uint64_t now)
+{
+	const struct policy_meta *m = &r->meta;
+	printf("[%7.1fs] %s: %s %llu -> %llu%s%s", t, m->cgroups[s].name, hook_kinds[k].kind,
+	       (unsigned long long)was, (unsigned long long)is, hook_kinds[k].unit[0] ? " " : "",
+	       hook_kinds[k].unit);
+	for (int a = 0; a < m->nactions; a++) {
+		const struct meta_action *act = &m->actions[a];
+		if (act->target != s || strcmp(act->kind, hook_kinds[k].kind) != 0)
+			continue;
+		const struct meta_rule *rule = &m->rules[act->rule];
+		printf("; rule %d (line %d) %s: %s", act->rule, rule->line,
+		       states[act->rule].active ? "holds" : "does not hold", rule->text);
+		for (int c = 0; c < m->ncounters; c++) {
+			char label[300];
+			counter_label(&m->counters[c], label, sizeof(label));
+			printf(" %s(%s) %.1f/s", label, m->cgroups[m->counters[c].cgroup].name,
+			       counter_rate(r, &m->counters[c], now));
+		}
+	}
+	printf("%s\n", r->dry_run ? " (dry run: the kernel is told nothing)" : "");
+}
+
+void report_tick(struct run *r, double t, int json, int quiet, int explain_changes)
+{
+	const struct policy_meta *m = &r->meta;
+	uint64_t now = now_ns();
+	static uint64_t hooks[META_MAX][NKINDS];
+	static struct rule_state states[META_MAX * 4];
+	int changed = !r->shown_once;
+	for (int s = 0; s < m->ncgroups; s++)
+		for (int k = 0; k < NKINDS; k++)
+			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path[0] ?
+				      hook_value(r, hook_kinds[k].op, r->bind.cgroups[s].id, now) : 0;
+	for (int i = 0; i < m->nrules; i++) {
+		rule_state(r, i, &states[i]);
+		changed |= (int)states[i].active != r->shown_active[i];
+	}
+	for (int s = 0; s < m->ncgroups; s++)
+		for (int k = 0; k < NKINDS; k++) {
+			if (hooks[s][k] == r->shown_hooks[s][k])
+				continue;
+			changed = 1;
+			if (explain_changes)
+				explain(r, t, s, k, r->shown_hooks[s][k], hooks[s][k], states, now);
+		}
+	if (!quiet || changed) {
+		if (json)
+			print_json(r, t, (const uint64_t (*)[NKINDS])hooks, states, now);
+		else
+			print_text(r, t, (const uint64_t (*)[NKINDS])hooks, states, now);
+	}
+	for (int s = 0; s < m->ncgroups; s++)
+		for (int k = 0; k < NKINDS; k++)
+			r->shown_hooks[s][k] = hooks[s][k];
+	for (int i = 0; i < m->nrules; i++)
+		r->shown_active[i] = (int)states[i].active;
+	r->shown_once = 1;
+}

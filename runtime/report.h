@@ -1,0 +1,15 @@
+/* What memcg-run prints: the object's metadata, the kernel probe, live status. */
+#ifndef MEMCGC_REPORT_H
+#define MEMCGC_REPORT_H
+
+#include "run.h"
+
+void report_inspect(const struct run *r);
+/* Returns whether the object (if any) can run here (with its hooks, or dry). */
+int report_probe(const struct run *r, int have_object, int dry_run);
+void report_start(const struct run *r, int dry_run, int json);
+/* One status: every rule and cgroup (text or one JSON line), or only changes (quiet), and
+ * one line per action turned on or off (explain). */
+void report_tick(struct run *r, double t, int json, int quiet, int explain);
+
+#endif

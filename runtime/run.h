@@ -1,0 +1,33 @@
+/* The state of one memcg-run invocation, shared by its parts. */
+#ifndef MEMCGC_RUN_H
+#define MEMCGC_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bind.h"
+#include "meta.h"
+#include "policy_object.h"
+#include "probe.h"
+
+struct bpf_link;
+
+struct run {
+	const char *object;
+	struct policy_object po;
+	struct policy_meta meta;
+	struct kernel_probe probe;
+	struct binding bind;
+	struct bpf_link *tp_link;
+	bool tracefs_mounted;
+	int dry_run;
+	int test_prog;                  /* the object's syscall test entry */
+	int hook_links[META_MAX];       /* struct_ops link fds, one per target cgroup */
+	int nlinks;
+	/* what the last status showed, to print only changes (-q, --explain) */
+	uint64_t shown_hooks[META_MAX][4];
+	int shown_active[META_MAX * 4];
+	int shown_once;
+};
+
+#endif

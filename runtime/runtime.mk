@@ -1,0 +1,16 @@
+# memcg-run: the loader and runner of compiled policies (libbpf 1.5, static).
+
+RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
+	runtime/attach.c runtime/report.c runtime/policy_object.c
+RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
+
+$(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -c -o $@ $<
+
+$(BUILD)/memcg-run: $(RUNTIME_OBJS) $(BUILD)/libfrontend.a $(LIBBPF_A)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(RUNTIME_OBJS) $(BUILD)/libfrontend.a $(LIBBPF_LIBS) -lcap -lm
+
+all: $(BUILD)/memcg-run
