@@ -1,6 +1,8 @@
+#define _GNU_SOURCE    /* unshare() */
 #include "policy_object.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <fcntl.h>
@@ -67,6 +69,10 @@ int policy_object_open(struct policy_object *po, const char *path)
 	libbpf_set_print(print_warnings);
 	memset(po, 0, sizeof(*po));
 	po->path = path;
+	if (access(path, R_OK) != 0) {
+		int err = errno;
+		return fail(po, "cannot read it: %s", strerror(err));
+	}
 	po->meta = read_section(path, META_SECTION);
 	if (!po->meta)
 		return fail(po, "not a memcgc object (no %s section)", META_SECTION);
@@ -125,12 +131,15 @@ int policy_object_load(struct policy_object *po, const char *ops_map)
 
 #define TRACEFS "/sys/kernel/tracing"
 
+/* When tracefs is not mounted, this process mounts it in a mount namespace of its own:
+ * nobody else sees it, and it goes with the process however that ends (even SIGKILL). */
 int tracefs_ensure(bool *mounted_here)
 {
 	*mounted_here = false;
 	if (access(TRACEFS "/events", F_OK) == 0)
 		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) != 0)
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL) != 0)
 		return -1;
 	*mounted_here = true;
 	return 0;

@@ -32,8 +32,9 @@ int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t
  * its programs are loaded. 0, or -1 with po->error set. */
 int policy_object_load(struct policy_object *po, const char *ops_map);
 
-/* tracefs must be mounted for libbpf to attach a tracepoint; *mounted_here says whether
- * this call mounted it (tracefs_release then unmounts it, leaving the system as found). */
+/* tracefs must be mounted for libbpf to attach a tracepoint; where it is not, it is
+ * mounted in a private mount namespace of this process, so the system stays as found.
+ * *mounted_here says whether this call mounted it. */
 int tracefs_ensure(bool *mounted_here);
 void tracefs_release(bool mounted_here);
 

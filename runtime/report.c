@@ -83,12 +83,12 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	int base = k->btf && k->tracepoint && (!k->live || k->privileged);
 	if (dry_run) {
 		int ok = base && (!k->live || k->cgroup2_memory || k->cgroup1_memory);
-		printf("%s (dry run)          %s\n", r->object, ok ? "can run" : "cannot run");
+		printf("object %s (dry run): %s\n", r->object, ok ? "can run" : "cannot run");
 		return ok;
 	}
 	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
 	int ok = base && hooks && (!k->live || k->cgroup2_memory);
-	printf("%s                %s%s%s\n", r->object, ok ? "can run" : "cannot run",
+	printf("object %s: %s%s%s\n", r->object, ok ? "can run" : "cannot run",
 	       hooks ? "" : ": ", hooks ? "" : why);
 	return ok;
 }

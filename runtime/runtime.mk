@@ -14,3 +14,5 @@ $(BUILD)/memcg-run: $(RUNTIME_OBJS) $(BUILD)/libfrontend.a $(LIBBPF_A)
 	@$(CC) $(LDFLAGS) -o $@ $(RUNTIME_OBJS) $(BUILD)/libfrontend.a $(LIBBPF_LIBS) -lcap -lm
 
 all: $(BUILD)/memcg-run
+
+SUITES += runtime 'tests/runtime/run-runtime.sh $(BUILD)'

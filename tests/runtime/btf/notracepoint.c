@@ -1,0 +1,4 @@
+struct mem_cgroup;
+struct memcg_bpf_ops {
+	unsigned int (*get_high_delay_ms)(struct mem_cgroup *);
+} ops;

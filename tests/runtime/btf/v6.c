@@ -1,0 +1,8 @@
+#include "common.h"
+struct memcg_bpf_ops {
+	void (*handle_cgroup_online)(struct mem_cgroup *);
+	void (*handle_cgroup_offline)(struct mem_cgroup *);
+	_Bool (*below_low)(struct mem_cgroup *);
+	_Bool (*below_min)(struct mem_cgroup *);
+	unsigned int (*get_high_delay_ms)(struct mem_cgroup *);
+} ops;

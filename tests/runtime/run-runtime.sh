@@ -1,0 +1,135 @@
+#!/bin/bash
+# memcg-run on this machine's kernel (cgroup v1 memory, no memcg_bpf_ops): --inspect,
+# --probe against synthetic BTF for each RFC ABI, --dry-run with a real memory workload
+# (text and JSON), clean exit on SIGTERM and SIGKILL, and every error a user can cause.
+# usage: run-runtime.sh BUILD
+set -u
+build=$1
+memcgc=$build/memcgc run=$build/memcg-run
+work=$build/tests/runtime
+root=/sys/fs/cgroup/memory
+high=$root/memcgc-rt-high.$$ low=$root/memcgc-rt-low.$$
+mkdir -p "$work"
+
+pass() { echo "PASS runtime/$1"; }
+fail() { echo "FAIL runtime/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
+# check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
+check() {
+	local name=$1 want=$2 text=$3; shift 3
+	local out status
+	out=$("$@" 2>&1); status=$?
+	if [ "$status" = "$want" ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
+	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out")"; fi
+}
+cleanup() {
+	for d in "$high/child" "$high" "$low"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+	rm -f /var/tmp/memcgc-rt-file.$$
+}
+trap cleanup EXIT
+
+for p in examples/priority.mcp stdlib/tiers.mcp examples/tour.mcp; do
+	"$memcgc" -o "$work/$(basename "$p" .mcp).o" "$p" 2>/dev/null
+done
+for b in v2 v6 v7 none notracepoint; do
+	clang-19 -g -target bpf -c -o "$work/btf-$b.o" "tests/runtime/btf/$b.c" || echo "FAIL runtime/btf-$b: clang"
+done
+prio=$work/priority.o tiers=$work/tiers.o
+
+# --inspect: the metadata, nothing loaded
+check inspect 0 "rule 0, examples/priority.mcp:7: when pgscan(high) > threshold:" "$run" --inspect "$prio"
+check inspect-action 0 "line 8: over_high(low) += boost hold 1s -> v2:memcg_nr_pages_over_high" "$run" --inspect "$prio"
+check inspect-abis 0 "runs on: no kernel ABI offers every hook it needs" "$run" --inspect "$work/tour.o"
+
+# --probe: the ABI from the members of struct memcg_bpf_ops in BTF
+check probe-v2 0 "memcg_bpf_ops              yes, ABI v2" "$run" --probe --btf "$work/btf-v2.o" "$prio"
+check probe-v6 0 "attach by link_create.cgroup.relative_fd" "$run" --probe --btf "$work/btf-v6.o" "$tiers"
+check probe-v7 0 "yes, ABI v7 (handle_cgroup_online, handle_cgroup_offline, below_low, below_min, memcg_charged, memcg_uncharged); attach by target_fd + BPF_F_CGROUP_FD" "$run" --probe --btf "$work/btf-v7.o" "$tiers"
+check probe-v2-policy-on-v6 1 "examples/priority.mcp:8: over_high needs memcg_bpf_ops.memcg_nr_pages_over_high (v2); this kernel has v6: handle_cgroup_online, handle_cgroup_offline, below_low, below_min, get_high_delay_ms" "$run" --probe --btf "$work/btf-v6.o" "$prio"
+check probe-v6-policy-on-v2 1 "high_delay needs memcg_bpf_ops.get_high_delay_ms (v3-v6) or memcg_charged (v7); this kernel has v2" "$run" --probe --btf "$work/btf-v2.o" "$tiers"
+check probe-no-ops 1 "this kernel has no memcg_bpf_ops" "$run" --probe --btf "$work/btf-none.o" "$prio"
+check probe-no-tracepoint 1 "memcg:count_memcg_events   no" "$run" --probe --btf "$work/btf-notracepoint.o"
+check probe-this-kernel 1 "memcg_bpf_ops              no" "$run" --probe "$prio"
+check probe-dry-run 0 "(dry run): can run" "$run" --probe --dry-run "$prio"
+
+# errors, each one line
+check err-not-memcgc 1 "not a memcgc object (no .memcgc.meta section)" "$run" --inspect "$work/btf-v2.o"
+printf 'memcgc-object 9\nend\n' > "$work/meta9.txt"
+llvm-objcopy-19 --update-section .memcgc.meta="$work/meta9.txt" "$prio" "$work/meta9.o"
+check err-format 1 "made by an incompatible memcgc (metadata format 'memcgc-object 9" "$run" --inspect "$work/meta9.o"
+check err-no-file 1 "nonexistent.o: cannot read it: No such file or directory" "$run" --inspect "$work/nonexistent.o"
+check err-btf-alone 2 "--btf goes with --probe" "$run" --btf "$work/btf-v2.o" "$prio"
+check err-no-object 2 "no policy object given" "$run"
+check err-hooks-on-host 1 "no cgroup v2 memory controller" "$run" --cgroup high=x "$prio"
+check err-unbound 1 "cgroup high is not bound: give --cgroup high=PATH" "$run" --dry-run "$prio"
+check err-missing-path 1 "does not exist (create it, or bind another with --cgroup high=PATH)" "$run" --dry-run --cgroup high=memcgc-no-such --cgroup low=memcgc-no-such "$prio"
+check err-not-cgroup 1 "/tmp is not a cgroup directory" "$run" --dry-run --cgroup high=/tmp "$prio"
+check err-unit-name 1 "no systemd unit 'nothere.slice'" "$run" --dry-run --cgroup high=nothere.slice "$prio"
+mkdir -p "$high" "$low"
+echo 32M > "$high/memory.limit_in_bytes"
+check err-unknown-cgroup 1 "the policy has no cgroup 'middle'" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --cgroup middle="$low" "$prio"
+check err-unknown-param 1 "the policy has no parameter 'treshold'" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --set treshold=5/s "$prio"
+check err-param-unit 1 "--set boost=4MB: unknown unit 'MB' (did you mean 'MiB'?)" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=4MB "$prio"
+check err-param-type 1 "--set threshold=4MiB: threshold is a rate (default 100/s), not a size" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set threshold=4MiB "$prio"
+check err-param-range 1 "--set tier_delay: high_delay = tier_delay is out of range: the kernel clamps throttle delays to 2 s" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set tier_delay=3s "$tiers"
+check err-not-root 1 "loading BPF programs needs root" setpriv --reuid=nobody --regid=nogroup --clear-groups "$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$prio"
+
+# --dry-run with a memory workload in high: its pgscan rate, the rule on, then off
+counts() { echo "$(bpftool prog show | grep -c '^[0-9]') $(bpftool map show | grep -c '^[0-9]') $(bpftool link show | grep -c '^[0-9]')"; }
+before=$(counts)
+tracefs_before=$(grep -c tracefs /proc/mounts)
+file=/var/tmp/memcgc-rt-file.$$
+sync; echo 3 > /proc/sys/vm/drop_caches
+"$run" --dry-run --explain --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
+	--duration 6s "$prio" > "$work/dry.out" 2>&1 &
+runner=$!
+sleep 1.5
+sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null; cat $file > /dev/null"
+wait $runner; status=$?
+if [ $status = 0 ] && grep -q "rule 0 (line 7) ACTIVE fired 1" "$work/dry.out" &&
+   grep -qE "high: pgscan [1-9][0-9.]*/s" "$work/dry.out" && grep -q "over_high 1024 pages" "$work/dry.out"; then
+	pass dry-run-rule-on
+else
+	fail dry-run-rule-on "exit $status; no active rule with a pgscan rate" "$(tail -8 "$work/dry.out")"
+fi
+if tail -3 "$work/dry.out" | grep -q "rule 0 (line 7) idle"; then pass dry-run-rule-off
+else fail dry-run-rule-off "the rule did not turn off once high stopped" "$(tail -4 "$work/dry.out")"; fi
+if grep -q "low: over_high 0 -> 1024 pages; rule 0 (line 7) holds: when pgscan(high) > threshold: pgscan(high)" "$work/dry.out"; then
+	pass explain-on; else fail explain-on "no --explain line for the action turning on" "$(grep low: "$work/dry.out" | head -3)"; fi
+[ "$(counts)" = "$before" ] && pass dry-run-leaves-nothing || fail dry-run-leaves-nothing "prog/map/link counts $before -> $(counts)"
+[ "$(grep -c tracefs /proc/mounts)" = "$tracefs_before" ] && pass tracefs-as-found || fail tracefs-as-found "tracefs mounts changed"
+
+# --json: one object per interval, the same numbers
+sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
+"$run" --dry-run --json --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
+	--duration 4s "$prio" > "$work/dry.json" 2>&1 &
+runner=$!
+sleep 1.2
+sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
+wait $runner
+if python3 - "$work/dry.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(lines) >= 3, lines
+for o in lines:
+    assert o["rules"][0]["line"] == 7 and isinstance(o["rules"][0]["active"], bool)
+    assert "pgscan" in o["cgroups"]["high"]["rates"] and "over_high" in o["cgroups"]["low"]["hooks"]
+on = [o for o in lines if o["rules"][0]["active"]]
+assert on and all(o["cgroups"]["low"]["hooks"]["over_high"] == 1024 for o in on), lines
+assert max(o["cgroups"]["high"]["rates"]["pgscan"] for o in lines) > 50
+PY
+then pass json; else fail json "JSON lines do not carry the rule turning on with high's rate" "$(head -3 "$work/dry.json")"; fi
+
+# SIGTERM detaches and exits 0; SIGKILL leaves nothing either (links belong to the process)
+for sig in TERM INT KILL; do
+	before=$(counts)
+	"$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$prio" > /dev/null 2>&1 &
+	runner=$!
+	sleep 1.5
+	during=$(counts)
+	kill -$sig $runner; wait $runner; status=$?
+	sleep 0.5
+	want=0; [ $sig = KILL ] && want=137
+	if [ "$during" != "$before" ] && [ "$(counts)" = "$before" ] && [ $status = $want ]; then pass "sig$sig-leaves-nothing"
+	else fail "sig$sig-leaves-nothing" "exit $status (want $want); counts $before, running $during, after $(counts)"; fi
+done
+[ "$(grep -c tracefs /proc/mounts)" = "$tracefs_before" ] && pass tracefs-as-found-after-kill || fail tracefs-as-found-after-kill "tracefs mounts changed"
