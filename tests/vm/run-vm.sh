@@ -79,8 +79,7 @@ append="console=ttyS0 loglevel=4 panic=-1 memcgc.out=$out memcgc.swap=$swap"
 qemu=(qemu-system-x86_64 -m "$mem" -smp 2 -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-	-virtfs "local,path=$out,mount_tag=out,security_model=none"
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	-virtfs "local,path=$out,mount_tag=out,security_model=none")
 
 if [ -n "$shell" ]; then
 	exec "${qemu[@]}"

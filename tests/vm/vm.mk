@@ -45,5 +45,6 @@ VM_SUITE := $(VM_DIR)/tests/run-suite.sh $(BUILD)
 check-vm: deps vm-progs
 	@python3 tests/run.py vm '$(VM_SUITE)'
 
+.PRECIOUS: $(VM_BUILD)/%/vmlinux.h
 FORCE:
 .PHONY: vm-kernels vm-shell vm-progs check-vm FORCE
