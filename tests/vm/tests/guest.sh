@@ -22,12 +22,14 @@ skip() { echo "SKIP $ABI-$1: $2"; }
 
 # --- helpers ----------------------------------------------------------------
 
-# mkcg PATH...: create cgroups (parents first), memory enabled below each.
+# mkcg PATH...: create cgroups (parents first) with the memory controller:
+# enabled in each one's parent (a cgroup with controllers enabled for its
+# children may not hold processes itself).
 mkcg() {
 	local d
 	for d in "$@"; do
+		echo "+memory" > "$(dirname "$d")/cgroup.subtree_control"
 		mkdir -p "$d"
-		echo "+memory" > "$d/cgroup.subtree_control" 2>/dev/null
 	done
 }
 
@@ -111,7 +113,7 @@ test_tracepoint() {
 	stop_loader "$LOADER_PID"
 	line=$(grep "^event $id PGFAULT " "$log")
 	if [ -n "$line" ] && [ "$(echo "$line" | awk '{print $5}')" -ge 2048 ] &&
-	   ! grep -q "^event " <(grep -v "^event $id " "$log"); then
+	   ! grep "^event " "$log" | grep -qv "^event $id "; then
 		pass tracepoint "id $id: $(echo "$line" | cut -d' ' -f3-)"
 	else
 		fail tracepoint "no PGFAULT >= 2048 for id $id" "$(grep '^event' "$log" | head -5)"
@@ -295,7 +297,7 @@ protect_run() {	# protect_run SETTING -> prints "before after" (MB)
 test_protection() {
 	local base with kind
 	[ "$ABI" = v6 ] || { skip below-low-min "v6 hooks"; return; }
-	swapon -a 2>/dev/null
+	swapon /dev/zram0 2>/dev/null
 	grep -q zram /proc/swaps || { skip below-low-min "no swap in the guest (run-vm.sh --swap)"; return; }
 	base=$(protect_run "")
 	set -- $base
