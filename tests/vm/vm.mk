@@ -45,6 +45,11 @@ VM_SUITE := $(VM_DIR)/tests/run-suite.sh $(BUILD)
 check-vm: deps vm-progs
 	@python3 tests/run.py vm '$(VM_SUITE)'
 
+# `make check` runs it too (tests.mk is included after this file). A cold cache first
+# builds both kernels (~20-25 min on 2 busy cores); warm, the suite takes ~4 min.
+CHECK_DEPS += vm-progs
+SUITES += vm '$(VM_SUITE)'
+
 .PRECIOUS: $(VM_BUILD)/%/vmlinux.h
 FORCE:
 .PHONY: vm-kernels vm-shell vm-progs check-vm FORCE

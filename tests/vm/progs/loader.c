@@ -13,9 +13,13 @@
  *     --duration SEC            exit after SEC seconds (default: at SIGTERM)
  *     --ready FILE              create FILE once everything is attached
  *     --keep-going              an attach error is reported, not fatal
+ *     --plain-map               drop BPF_F_LINK from the map and register it
+ *                               with BPF_MAP_UPDATE_ELEM alone (the kernel
+ *                               must refuse: no cgroup to attach to)
  *
  * Output (stdout, one fact per line):
  *   attached DIR link_fd N | attach_failed DIR ERRNO ERRNAME
+ *   register_failed ERRNO ERRNAME | registered      (--plain-map)
  *   ready
  *   calls HOOK CGROUP_ID N          at exit, per hook and memcg
  *   event CGROUP_ID ITEM_NAME ITEM SUM   at exit, for --trace
@@ -49,6 +53,7 @@
 #define ATTACH_STRUCT_OPS	44	/* enum bpf_attach_type BPF_STRUCT_OPS */
 #define F_ALLOW_OVERRIDE	1U	/* BPF_F_ALLOW_OVERRIDE */
 #define CMD_LINK_CREATE		28	/* enum bpf_cmd BPF_LINK_CREATE */
+#define MAP_F_LINK		(1U << 13)	/* BPF_F_LINK */
 
 /* The head of union bpf_attr as BPF_LINK_CREATE reads it (Linux 6.12). */
 struct link_create_attr {
@@ -107,14 +112,14 @@ static const char *errname(int e)
  * whose member "data" is struct memcg_bpf_ops with a prog fd in each
  * function pointer slot. The programs are named after their members.
  */
-static void set_struct_ops_value(struct bpf_object *obj, struct bpf_map *map)
+static int set_struct_ops_value(struct bpf_object *obj, struct bpf_map *map)
 {
 	const struct btf_type *wrap, *ops;
 	const struct btf_member *m;
 	struct btf *vmlinux;
 	__u32 data_off = 0, size = bpf_map__value_size(map);
 	char *value;
-	int id, i, zero = 0;
+	int id, i, zero = 0, err;
 
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
@@ -139,10 +144,10 @@ static void set_struct_ops_value(struct bpf_object *obj, struct bpf_map *map)
 		if (prog && data_off + m->offset / 8 + 8 <= size)
 			*(__u64 *)(value + data_off + m->offset / 8) = bpf_program__fd(prog);
 	}
-	if (bpf_map_update_elem(bpf_map__fd(map), &zero, value, 0))
-		fail("setting the struct_ops map value", errno);
+	err = bpf_map_update_elem(bpf_map__fd(map), &zero, value, 0) ? -errno : 0;
 	free(value);
 	btf__free(vmlinux);
+	return err;
 }
 
 static int attach_cgroup(int map_fd, const char *dir, __u32 flags)
@@ -236,7 +241,7 @@ int main(int argc, char **argv)
 {
 	const char *attach_dirs[16], *set_dirs[16], *trace_dir = NULL, *ready = NULL;
 	char *set_kvs[16];
-	int n_attach = 0, n_set = 0, keep_going = 0, duration = 0, i, err;
+	int n_attach = 0, n_set = 0, keep_going = 0, plain_map = 0, duration = 0, i, err;
 	struct bpf_object *obj;
 	struct bpf_map *ops_map;
 	struct bpf_program *tp;
@@ -251,6 +256,7 @@ int main(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--keep-going")) { keep_going = 1; continue; }
+		if (!strcmp(a, "--plain-map")) { plain_map = 1; continue; }
 		if (!v) { fprintf(stderr, "loader: %s needs a value\n", a); return 1; }
 		i++;
 		if (!strcmp(a, "--attach") && n_attach < 16) attach_dirs[n_attach++] = v;
@@ -275,8 +281,10 @@ int main(int argc, char **argv)
 	if (!ops_map || !tp)
 		fail("test_ops / count_memcg_events not in the object", -ENOENT);
 	/* Without --attach, load only the tracepoint side. */
-	if (!n_attach)
+	if (!n_attach && !plain_map)
 		bpf_map__set_autocreate(ops_map, false);
+	if (plain_map)
+		bpf_map__set_map_flags(ops_map, bpf_map__map_flags(ops_map) & ~MAP_F_LINK);
 	err = bpf_object__load(obj);
 	if (err)
 		fail("loading the object", err);
@@ -302,8 +310,20 @@ int main(int argc, char **argv)
 	if (!bpf_program__attach(tp))
 		fail("attaching memcg:count_memcg_events", errno);
 
-	if (n_attach)
-		set_struct_ops_value(obj, ops_map);
+	if (plain_map) {
+		err = set_struct_ops_value(obj, ops_map);
+		if (err)
+			printf("register_failed %d %s\n", -err, errname(-err));
+		else
+			printf("registered\n");
+		fflush(stdout);
+		return err ? 3 : 0;
+	}
+	if (n_attach) {
+		err = set_struct_ops_value(obj, ops_map);
+		if (err)
+			fail("setting the struct_ops map value", err);
+	}
 	for (i = 0; i < n_attach; i++) {
 		char *dir = strdup(attach_dirs[i]), *colon = strrchr(dir, ':');
 		__u32 flags = 0;

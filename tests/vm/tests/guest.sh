@@ -137,6 +137,21 @@ test_attach_flags() {
 	fi
 }
 
+# Refused attaches: a map without BPF_F_LINK (no cgroup to go to), a cgroup
+# without its own memcg, a file that is not a cgroup.
+test_attach_errors() {
+	local log=$TMP/errors.log msg=
+	mkcg "$T" "$T/e"
+	mkdir "$T/e/nomem"	# memory not enabled in e: no memcg of its own
+	"$LOADER" "$OBJ" --plain-map > "$log" 2>&1
+	grep -q "register_failed .* EOPNOTSUPP" "$log" || msg="plain map: $(tail -1 "$log")"
+	start_loader "$TMP/errors2.log" --keep-going --attach "$T/e/nomem" --attach /etc
+	stop_loader "$LOADER_PID"
+	grep -q "attach_failed $T/e/nomem .* EINVAL" "$TMP/errors2.log" || msg="$msg; no EINVAL for a cgroup without memcg"
+	grep -q "attach_failed /etc .* EBADF" "$TMP/errors2.log" || msg="$msg; no EBADF for a non-cgroup"
+	[ -z "$msg" ] && pass attach-errors || fail attach-errors "${msg#; }" "$(cat "$log" "$TMP/errors2.log")"
+}
+
 # Attached at a parent: an existing child and one created later get the
 # hooks; the later one's online hook runs.
 test_inherit() {
@@ -315,7 +330,7 @@ test_protection() {
 	done
 }
 
-ALL="btf_layout tracepoint attach_flags inherit override multi_cgroup detach_on_exit high_delay over_high protection"
+ALL="btf_layout tracepoint attach_flags attach_errors inherit override multi_cgroup detach_on_exit high_delay over_high protection"
 [ $# -gt 0 ] && ALL="$*"
 for t in $ALL; do
 	cleanup_cgroups
