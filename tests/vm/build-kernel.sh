@@ -1,0 +1,194 @@
+#!/bin/bash
+# Build the memcgc test kernels and the busybox initramfs, into a cache.
+#
+#   tests/vm/build-kernel.sh [ABI...]      (default: v6 v2)
+#   tests/vm/build-kernel.sh --dir         print the kernel directory only
+#
+# One bzImage per memcg_bpf_ops ABI (CONFIG_MEMCG_BPF_OPS_ABI_*), from Debian's
+# linux-source-6.12 tarball plus tests/vm/kernel/patches/*.patch, configured
+# as `make tinyconfig` + tests/vm/kernel/vm.config + the ABI choice.
+#
+# Cache ($MEMCGC_CACHE, default /var/cache/memcgc):
+#   linux-6.12/src      the tarball, extracted once, as a git repo (tag
+#                       "pristine"); the patch series is checked out on top,
+#                       so only files the series changes get new mtimes
+#   linux-6.12/obj      the one build directory (O=), reused by every ABI and
+#                       every series: switching ABI or a patch rebuilds
+#                       incrementally (~1 min instead of ~16)
+#   kernels/KEY/        bzImage-ABI, vmlinux.h-ABI (bpftool dump of its BTF),
+#                       config-ABI, build-ABI.log; KEY hashes every input
+#                       (source version, patches, vm.config, this script,
+#                       compiler and pahole versions), so an unchanged
+#                       rebuild costs nothing
+#   initramfs/KEY.cpio.gz  busybox + tests/vm/init.sh
+# The last line printed is the kernel directory.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${MEMCGC_CACHE:-/var/cache/memcgc}
+TARBALL=${KERNEL_SOURCE_TAR:-/usr/src/linux-source-6.12.tar.xz}
+JOBS=${JOBS:-2}
+PATCHES=("$HERE"/kernel/patches/*.patch)
+FRAGMENT=$HERE/kernel/vm.config
+LINUX=$CACHE/linux-6.12
+SRC=$LINUX/src
+OBJ=$LINUX/obj
+
+say() { echo "build-kernel: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+print_dir_only=
+abis=()
+for a in "$@"; do
+	case "$a" in
+	--dir) print_dir_only=1 ;;
+	v2|v6) abis+=("$a") ;;
+	*) die "unknown argument '$a' (ABIs: v2 v6)" ;;
+	esac
+done
+[ ${#abis[@]} -gt 0 ] || abis=(v6 v2)
+
+[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.12)"
+[ -e "${PATCHES[0]}" ] || die "no patches in $HERE/kernel/patches"
+
+# --- the key: everything that can change a bzImage -------------------------
+tar_id="$(basename "$TARBALL") $(stat -c '%s %Y' "$TARBALL") $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)"
+key=$( {
+	echo "$tar_id"
+	cat "${PATCHES[@]}" "$FRAGMENT" "$0"
+	gcc --version | head -1
+	pahole --version
+} | sha256sum | cut -c1-16)
+KDIR=$CACHE/kernels/$key
+if [ -n "$print_dir_only" ]; then echo "$KDIR"; exit 0; fi
+
+# --- the initramfs ---------------------------------------------------------
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+ikey=$(cat "$BUSYBOX" "$HERE/init.sh" | sha256sum | cut -c1-16)
+INITRAMFS=$CACHE/initramfs/$ikey.cpio.gz
+if [ ! -f "$INITRAMFS" ]; then
+	say "building the busybox initramfs ($INITRAMFS)"
+	file "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
+		ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' ||
+		die "$BUSYBOX is not static (apt-get install busybox-static)"
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,dev,proc,sys,tmp,host,etc}
+	cp "$BUSYBOX" "$stage/bin/busybox"
+	cp "$HERE/init.sh" "$stage/init"
+	chmod 755 "$stage/init"
+	mkdir -p "$CACHE/initramfs"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -9) > "$INITRAMFS.tmp"
+	mv "$INITRAMFS.tmp" "$INITRAMFS"
+	rm -rf "$stage"
+fi
+ln -sfn "$INITRAMFS" "$CACHE/initramfs/current.cpio.gz"
+
+todo=()
+for abi in "${abis[@]}"; do
+	[ -f "$KDIR/bzImage-$abi" ] && [ -f "$KDIR/vmlinux.h-$abi" ] || todo+=("$abi")
+done
+if [ ${#todo[@]} -eq 0 ]; then
+	say "kernels ${abis[*]} up to date ($KDIR)"
+	ln -sfn "$INITRAMFS" "$KDIR/initramfs.cpio.gz"
+	echo "$KDIR"
+	exit 0
+fi
+
+# Several builders must not share the tree at once.
+mkdir -p "$LINUX"
+exec 9>"$LINUX/lock"
+flock 9
+
+# --- the source: extracted once, kept as a git repo ------------------------
+if [ "$(cat "$LINUX/src.id" 2>/dev/null)" != "$tar_id" ]; then
+	say "extracting $TARBALL into $SRC (once; ~1 min)"
+	rm -rf "$SRC" "$OBJ"
+	mkdir -p "$LINUX/tmp"
+	tar -xJf "$TARBALL" -C "$LINUX/tmp"
+	mv "$LINUX/tmp"/linux-source-6.12 "$SRC"
+	rmdir "$LINUX/tmp"
+	say "recording the pristine tree in git"
+	git -C "$SRC" init -q
+	git -C "$SRC" -c core.excludesFile=/dev/null add -f -A .
+	git -C "$SRC" -c user.name=memcgc -c user.email=memcgc@localhost \
+		commit -q -m "$(basename "$TARBALL") pristine"
+	git -C "$SRC" tag -f pristine >/dev/null
+	echo "$tar_id" > "$LINUX/src.id"
+fi
+
+# --- the patch series: pristine + patches, checked out without touching
+# --- files it does not change -----------------------------------------------
+say "applying ${#PATCHES[@]} patches"
+idx=$(mktemp)
+rm -f "$idx"
+tree=$(
+	export GIT_INDEX_FILE=$idx
+	git -C "$SRC" read-tree pristine
+	git -C "$SRC" apply --cached "${PATCHES[@]}" ||
+		{ rm -f "$idx"; die "a patch does not apply"; }
+	git -C "$SRC" write-tree
+)
+rm -f "$idx"
+commit=$(git -C "$SRC" -c user.name=memcgc -c user.email=memcgc@localhost \
+	commit-tree "$tree" -p pristine -m "memcgc series $key")
+git -C "$SRC" checkout -q -f --detach "$commit"
+git -C "$SRC" clean -q -f -d
+
+# --- configure and build each ABI in the shared build directory -----------
+mkdir -p "$OBJ" "$KDIR"
+make_k() { nice -n 10 make -C "$SRC" O="$OBJ" "$@"; }
+
+for abi in "${todo[@]}"; do
+	ABI=$(echo "$abi" | tr a-z A-Z)
+	say "[$abi] configuring: tinyconfig + vm.config + MEMCG_BPF_OPS_ABI_$ABI"
+	frag=$(mktemp)
+	{
+		cat "$FRAGMENT"
+		for other in V2 V6; do
+			if [ "$other" = "$ABI" ]; then echo "CONFIG_MEMCG_BPF_OPS_ABI_$other=y"
+			else echo "# CONFIG_MEMCG_BPF_OPS_ABI_$other is not set"; fi
+		done
+	} > "$frag"
+	make_k -s tinyconfig >/dev/null
+	(cd "$SRC" && ./scripts/kconfig/merge_config.sh -m -O "$OBJ" "$OBJ/.config" "$frag") \
+		> "$KDIR/config-$abi.log" 2>&1
+	make_k -s olddefconfig >/dev/null
+	rm -f "$frag"
+	# Options the VM and the tests rely on: fail here, not in the guest.
+	for opt in MEMCG_BPF_OPS MEMCG_BPF_OPS_ABI_$ABI DEBUG_INFO_BTF BPF_JIT \
+		BPF_EVENTS CGROUP_BPF MEMCG SWAP ZRAM 9P_FS NET_9P_VIRTIO VIRTIO_PCI ACPI; do
+		grep -q "^CONFIG_$opt=y" "$OBJ/.config" ||
+			die "[$abi] CONFIG_$opt did not stick (see $KDIR/config-$abi.log)"
+	done
+
+	start=$(date +%s)
+	if [ -f "$OBJ/vmlinux" ]; then
+		say "[$abi] building bzImage (incremental; a cold build takes ~16 min on 2 cores)"
+	else
+		say "[$abi] building bzImage from scratch (~16 min on 2 busy cores)"
+	fi
+	log=$KDIR/build-$abi.log
+	# Show progress: the link/BTF stages and every 100th line of the build.
+	set +e
+	make_k -j"$JOBS" bzImage 2>&1 | tee "$log" |
+		awk '/ (LD|BTF|OBJCOPY|BUILD) / || NR % 100 == 0 { print "build-kernel:   " $0; fflush() }' >&2
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" != 0 ]; then
+		grep -E "error|Error" "$log" | head -20 >&2
+		die "[$abi] kernel build failed (log: $log)"
+	fi
+	say "[$abi] built in $(( $(date +%s) - start ))s"
+
+	cp "$OBJ/arch/x86/boot/bzImage" "$KDIR/bzImage-$abi.tmp"
+	cp "$OBJ/.config" "$KDIR/config-$abi"
+	bpftool btf dump file "$OBJ/vmlinux" format c > "$KDIR/vmlinux.h-$abi.tmp"
+	grep -q "struct memcg_bpf_ops {" "$KDIR/vmlinux.h-$abi.tmp" ||
+		die "[$abi] struct memcg_bpf_ops missing from the kernel's BTF"
+	mv "$KDIR/vmlinux.h-$abi.tmp" "$KDIR/vmlinux.h-$abi"
+	mv "$KDIR/bzImage-$abi.tmp" "$KDIR/bzImage-$abi"
+done
+
+ln -sfn "$INITRAMFS" "$KDIR/initramfs.cpio.gz"
+say "kernels in $KDIR"
+echo "$KDIR"

@@ -1,0 +1,55 @@
+# The test VM: kernels with the memcg_bpf_ops patches, a QEMU runner, and the guest
+# tests of the kernel interface (see tests/vm/kernel/README.md).
+#
+#   make vm-kernels          build (or find in the cache) the v6 and v2 kernels
+#   make vm-shell ABI=v6     interactive shell in the VM (host root chrooted)
+#   make check-vm            just this suite, through tests/run.py
+#   make vm-progs            the test programs (loader, toucher, BPF objects)
+
+VM_DIR    := tests/vm
+VM_BUILD  := $(BUILD)/vm
+VM_ABIS   := v6 v2
+ABI       ?= v6
+VM_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter
+
+vm-kernels: | $(DEPS_STAMP)
+	$(VM_DIR)/build-kernel.sh $(VM_ABIS)
+
+vm-shell: vm-progs
+	$(VM_DIR)/run-vm.sh --shell --abi $(ABI) --swap
+
+$(VM_BUILD)/toucher: $(VM_DIR)/progs/toucher.c
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) -o $@ $<
+
+$(VM_BUILD)/loader: $(VM_DIR)/progs/loader.c $(VM_DIR)/progs/memcg_ops.h $(LIBBPF_A)
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) $(LIBBPF_CFLAGS) -I$(VM_DIR)/progs -o $@ $< $(LIBBPF_LIBS)
+
+# Each ABI's vmlinux.h comes from its kernel's BTF (build-kernel.sh dumps it); the copy
+# here changes only when the kernel does, so the BPF object rebuilds only then.
+$(VM_BUILD)/%/vmlinux.h: FORCE | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@kdir=$$($(VM_DIR)/build-kernel.sh $* | tail -1) && \
+		cmp -s $$kdir/vmlinux.h-$* $@ || cp $$kdir/vmlinux.h-$* $@
+
+$(VM_BUILD)/memcg_ops-%.bpf.o: $(VM_DIR)/progs/memcg_ops.bpf.c $(VM_DIR)/progs/memcg_ops.h \
+		$(VM_BUILD)/%/vmlinux.h $(LIBBPF_A)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 $(if $(filter v2,$*),-DMEMCG_ABI_V2) \
+		-I$(VM_BUILD)/$* -I$(VM_DIR)/progs $(LIBBPF_CFLAGS) -c $< -o $@
+
+vm-progs: $(VM_BUILD)/toucher $(VM_BUILD)/loader $(VM_ABIS:%=$(VM_BUILD)/memcg_ops-%.bpf.o)
+
+VM_SUITE := $(VM_DIR)/tests/run-suite.sh $(BUILD)
+
+check-vm: deps vm-progs
+	@python3 tests/run.py vm '$(VM_SUITE)'
+
+# `make check` runs it too (tests.mk is included after this file). A cold cache first
+# builds both kernels (~20-25 min on 2 busy cores); warm, the suite takes ~4 min.
+CHECK_DEPS += vm-progs
+SUITES += vm '$(VM_SUITE)'
+
+.PRECIOUS: $(VM_BUILD)/%/vmlinux.h
+FORCE:
+.PHONY: vm-kernels vm-shell vm-progs check-vm FORCE
