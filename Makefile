@@ -46,6 +46,7 @@ include compiler/compiler.mk
 include runtime/libbpf.mk
 -include runtime/runtime.mk
 -include tests/vm/vm.mk
+include tests/vm/e2e/e2e.mk
 include tests/codegen/codegen.mk
 include tests/semantics/semantics.mk
 include tests/tests.mk
