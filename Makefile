@@ -44,8 +44,8 @@ $(DEPS_STAMP):
 include compiler/codegen.mk
 include compiler/compiler.mk
 include runtime/libbpf.mk
--include runtime/runtime.mk
--include tests/vm/vm.mk
+include runtime/runtime.mk
+include tests/vm/vm.mk
 include tests/vm/e2e/e2e.mk
 include tests/codegen/codegen.mk
 include tests/semantics/semantics.mk
