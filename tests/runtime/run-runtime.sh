@@ -11,7 +11,7 @@ root=/sys/fs/cgroup/memory
 high=$root/memcgc-rt-high.$$ low=$root/memcgc-rt-low.$$
 mkdir -p "$work"
 
-pass() { echo "PASS runtime/$1"; }
+pass() { echo "PASS runtime/$1${2:+ ($2)}"; }
 fail() { echo "FAIL runtime/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
 # check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
 check() {
@@ -101,7 +101,7 @@ if grep -q "low: over_high 0 -> 1024 pages; rule 0 (line 7) holds: when pgscan(h
 # --json: one object per interval, the same numbers
 sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
 "$run" --dry-run --json --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
-	--duration 4s "$prio" > "$work/dry.json" 2>&1 &
+	--duration 6s "$prio" > "$work/dry.json" 2>&1 &
 runner=$!
 sleep 1.2
 sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
@@ -118,6 +118,23 @@ assert on and all(o["cgroups"]["low"]["hooks"]["over_high"] == 1024 for o in on)
 assert max(o["cgroups"]["high"]["rates"]["pgscan"] for o in lines) > 50
 PY
 then pass json; else fail json "JSON lines do not carry the rule turning on with high's rate" "$(head -3 "$work/dry.json")"; fi
+
+# a cgroup created below high while memcg-run runs counts for high within a second;
+# -q prints only what changed
+sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
+"$run" --dry-run -q --interval 200ms --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
+	--duration 5s "$prio" > "$work/child.out" 2>&1 &
+runner=$!
+sleep 1
+mkdir "$high/child"
+sleep 1
+sh -c "echo \$\$ > $high/child/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
+wait $runner
+if grep -q "rule 0 (line 7) ACTIVE" "$work/child.out"; then pass descendant-created-while-running
+else fail descendant-created-while-running "events in high/child did not count for high" "$(tail -4 "$work/child.out")"; fi
+statuses=$(grep -c "rule 0 (line 7)" "$work/child.out")
+if [ "$statuses" -ge 2 ] && [ "$statuses" -le 6 ]; then pass quiet-prints-changes "$statuses of 25 intervals printed"
+else fail quiet-prints-changes "$statuses of 25 intervals printed" "$(cat "$work/child.out")"; fi
 
 # SIGTERM detaches and exits 0; SIGKILL leaves nothing either (links belong to the process)
 for sig in TERM INT KILL; do

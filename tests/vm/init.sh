@@ -9,6 +9,8 @@
 #                    output (its stdout+stderr) and rc (its exit status)
 #   memcgc.swap=MB   swap on zram of that size
 #   memcgc.shell=1   interactive shell instead of cmd.sh
+#   memcgc.keep=DIR  a host directory under /tmp (the caller's working tree) to keep
+#                    visible under the guest's own /tmp
 # Then powers off (QEMU runs with -no-reboot, so this ends QEMU).
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -25,12 +27,13 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo "+memory +pids" > /sys/fs/cgroup/cgroup.subtree_control
 
-OUT= SWAP= SHELL_MODE=
+OUT= SWAP= SHELL_MODE= KEEP=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	memcgc.out=*) OUT=${arg#memcgc.out=} ;;
 	memcgc.swap=*) SWAP=${arg#memcgc.swap=} ;;
 	memcgc.shell=1) SHELL_MODE=1 ;;
+	memcgc.keep=*) KEEP=${arg#memcgc.keep=} ;;
 	esac
 done
 
@@ -42,7 +45,14 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host ||
 	die "cannot mount the host root over 9p"
 # Guest-side writable /tmp, then the guest's own /proc /sys /dev over the
 # host's directories inside the chroot.
+# A working tree under the host's /tmp (a CI clone, say) stays visible through it.
+if [ -n "$KEEP" ]; then
+	mkdir -p /keep && mount -o bind "/host$KEEP" /keep
+fi
 mount -t tmpfs -o size=256m tmpfs /host/tmp
+if [ -n "$KEEP" ]; then
+	mkdir -p "/host$KEEP" && mount -o bind /keep "/host$KEEP"
+fi
 for d in proc sys dev; do mount -o rbind /$d /host/$d; done
 if [ -n "$OUT" ]; then
 	mkdir -p "/host$OUT"

@@ -74,6 +74,10 @@ if [ -z "$shell" ]; then
 fi
 
 append="console=ttyS0 loglevel=4 panic=-1 memcgc.out=$out memcgc.swap=$swap"
+# the guest has a /tmp of its own: a working tree under the host's /tmp is bound into it
+case $PWD/ in
+/tmp/?*) top=${PWD#/tmp/}; append+=" memcgc.keep=/tmp/${top%%/*}" ;;
+esac
 [ -z "$shell" ] || append+=" memcgc.shell=1"
 
 qemu=(qemu-system-x86_64 -m "$mem" -smp 2 -nographic -no-reboot

@@ -94,7 +94,41 @@ test_refuse() {
 	else fail refuses-missing-hook "exit $status" "$out"; fi
 }
 
+# every example and standard-library policy this ABI can run attaches (the verifier
+# accepts its struct_ops programs) and detaches
+test_examples() {
+	local o name out status
+	for o in "$OBJ"/example-*.o; do
+		name=$(basename "$o" .o)
+		"$RUN" --probe "$o" > /dev/null 2>&1 || continue
+		cleanup; mkcg "$T" "$T/x"
+		local binds=() cg
+		for cg in $("$RUN" --inspect "$o" | sed -n 's/^cgroup \([a-z_0-9]*\):.*/\1/p'); do
+			mkcg "$T/x/$cg"
+			binds+=(--cgroup "$cg=$T/x/$cg")
+		done
+		out=$("$RUN" "${binds[@]}" --duration 1s "$o" 2>&1); status=$?
+		if [ $status = 0 ] && grep -q "attached" <<<"$out" && [ "$(links)" = 0 ]; then pass "attaches-$name"
+		else fail "attaches-$name" "exit $status" "$(tail -5 <<<"$out")"; fi
+	done
+}
+
+# a second attachment on the same cgroup: -EBUSY, said in one line
+test_busy() {
+	local policy=delay out status
+	[ "$ABI" = v2 ] && policy=over-high
+	cleanup; mkcg "$T" "$T/b" "$T/b/high" "$T/b/low"
+	start_run "$TMP/busy.log" --cgroup high="$T/b/high" --cgroup low="$T/b/low" "$OBJ/$policy.o" ||
+		{ fail busy "first memcg-run did not attach" "$(cat "$TMP/busy.log")"; return; }
+	out=$("$RUN" --cgroup high="$T/b/high" --cgroup low="$T/b/low" "$OBJ/$policy.o" 2>&1); status=$?
+	stop_run
+	if [ $status = 1 ] && grep -q "is already attached there or above it (EBUSY)" <<<"$out"; then pass busy
+	else fail busy "exit $status" "$out"; fi
+}
+
 test_refuse
+test_examples
+test_busy
 [ "$ABI" = v6 ] && test_delay
 [ "$ABI" = v2 ] && test_over_high
 cleanup

@@ -8,8 +8,13 @@ abis=${*:-v6 v2}
 here=$(cd "$(dirname "$0")" && pwd)
 objs=$build/vm-e2e
 mkdir -p "$objs"
+root=$(cd "$here/../../.." && pwd)
 for p in "$here"/*.mcp; do
 	"$build/memcgc" -o "$objs/$(basename "$p" .mcp).o" "$p" 2>/dev/null ||
+		echo "FAIL memcgc-compile-$(basename "$p"): memcgc failed"
+done
+for p in "$root"/examples/*.mcp "$root"/stdlib/*.mcp; do
+	"$build/memcgc" -o "$objs/example-$(basename "$p" .mcp).o" "$p" 2>/dev/null ||
 		echo "FAIL memcgc-compile-$(basename "$p"): memcgc failed"
 done
 for abi in $abis; do
