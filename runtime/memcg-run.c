@@ -20,6 +20,7 @@
 
 #include "actions.h"
 #include "attach.h"
+#include "pin.h"
 #include "bind.h"
 #include "emit.h"
 #include "meta.h"
@@ -29,7 +30,7 @@
 #include "run.h"
 
 struct options {
-	const char *object, *btf, *pin_dir;
+	const char *object, *btf, *pin_dir, *unpin_dir;
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
 	int inspect, probe, dry_run, json, quiet, explain, allow_override;
@@ -61,12 +62,16 @@ static void usage(FILE *out)
 	fputs("usage: memcg-run [options] POLICY.o\n"
 	      "       memcg-run --inspect POLICY.o\n"
 	      "       memcg-run --probe [--btf FILE] [POLICY.o]\n"
+	      "       memcg-run --unpin DIR\n"
 	      "\n"
 	      "  --cgroup NAME=PATH   bind policy cgroup NAME (absolute path, path under the cgroup\n"
 	      "                       root, or a systemd unit such as batch.slice)\n"
 	      "  --set NAME=VALUE     set a parameter, with units as in the policy (100/s, 4MiB)\n"
 	      "  --dry-run            count signals and evaluate rules, attach no hook\n"
 	      "  --allow-override     let cgroups below an attachment attach their own ops\n"
+	      "  --pin DIR            pin the policy's links and maps in DIR (on a BPF file system):\n"
+	      "                       it stays attached after memcg-run exits\n"
+	      "  --unpin DIR          remove a policy pinned with --pin DIR (detaches it)\n"
 	      "  --interval D         status every D (default 1s)\n"
 	      "  --duration D         stop after D\n"
 	      "  --json               status as JSON Lines (docs/memcg-run.md)\n"
@@ -100,7 +105,7 @@ static int parse_duration(const char *text, double *seconds)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
-	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF };
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -109,6 +114,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "quiet", no_argument, NULL, 'q' }, { "explain", no_argument, NULL, O_EXPLAIN },
 		{ "inspect", no_argument, NULL, O_INSPECT }, { "probe", no_argument, NULL, O_PROBE },
 		{ "btf", required_argument, NULL, O_BTF }, { "help", no_argument, NULL, 'h' },
+		{ "pin", required_argument, NULL, O_PIN }, { "unpin", required_argument, NULL, O_UNPIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->interval = 1;
@@ -142,6 +148,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_INSPECT: o->inspect = 1; break;
 		case O_PROBE: o->probe = 1; break;
 		case O_BTF: o->btf = optarg; break;
+		case O_PIN: o->pin_dir = optarg; break;
+		case O_UNPIN: o->unpin_dir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			return fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
@@ -151,7 +159,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->object = argv[optind++];
 	if (optind < argc)
 		return fail("give one policy object, not '%s' too", argv[optind]);
-	if (!o->object && !o->probe)
+	if (!o->object && !o->probe && !o->unpin_dir)
 		return fail("no policy object given (see memcg-run --help)");
 	if (o->btf && !o->probe)
 		return fail("--btf goes with --probe");
@@ -309,6 +317,11 @@ static int load_and_attach(struct run *r, const struct options *o)
 
 static void cleanup(struct run *r)
 {
+	if (r->pinned)
+		printf("memcg-run: the policy stays attached, pinned in %s; remove it with "
+		       "memcg-run --unpin %s\n", r->pinned, r->pinned);
+	if (r->pinned && r->tp_link)
+		bpf_link__disconnect(r->tp_link);   /* the pin keeps it attached */
 	detach_hooks(r);
 	bpf_link__destroy(r->tp_link);
 	r->tp_link = NULL;
@@ -356,6 +369,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (o.unpin_dir)
+		return unpin_policy(o.unpin_dir);
 	if (o.inspect) {
 		report_inspect(&r);
 		policy_object_close(&r.po);
@@ -370,6 +385,8 @@ int main(int argc, char **argv)
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
 		 load_and_attach(&r, &o);
+	if (!rc && o.pin_dir)
+		rc = pin_policy(&r, o.pin_dir);
 	if (!rc)
 		rc = run_loop(&r, &o);
 	cleanup(&r);

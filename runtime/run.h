@@ -24,6 +24,7 @@ struct run {
 	int test_prog;                  /* the object's syscall test entry */
 	int hook_links[META_MAX];       /* struct_ops link fds, one per target cgroup */
 	int nlinks;
+	const char *pinned;             /* --pin DIR, once pinned */
 	/* what the last status showed, to print only changes (-q, --explain) */
 	uint64_t shown_hooks[META_MAX][4];
 	int shown_active[META_MAX * 4];

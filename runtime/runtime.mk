@@ -1,7 +1,7 @@
 # memcg-run: the loader and runner of compiled policies (libbpf 1.5, static).
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
-	runtime/attach.c runtime/report.c runtime/policy_object.c
+	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)

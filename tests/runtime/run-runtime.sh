@@ -136,6 +136,21 @@ statuses=$(grep -c "rule 0 (line 7)" "$work/child.out")
 if [ "$statuses" -ge 2 ] && [ "$statuses" -le 6 ]; then pass quiet-prints-changes "$statuses of 25 intervals printed"
 else fail quiet-prints-changes "$statuses of 25 intervals printed" "$(cat "$work/child.out")"; fi
 
+# --pin DIR keeps the policy after memcg-run exits; --unpin DIR removes it
+bpffs=$(mktemp -d /tmp/memcgc-bpffs.XXXXXX)
+mount -t bpf bpf "$bpffs"
+before=$(counts)
+check pin-not-bpffs 1 "is not on a BPF file system (mount one with 'mount -t bpf bpf /sys/fs/bpf')" \
+	"$run" --dry-run --duration 1s --pin /tmp/memcgc-not-bpffs.$$ --cgroup high="$high" --cgroup low="$low" "$prio"
+check pin 0 "the policy stays attached, pinned in $bpffs/p; remove it with memcg-run --unpin $bpffs/p" \
+	"$run" --dry-run --duration 1s --pin "$bpffs/p" --cgroup high="$high" --cgroup low="$low" "$prio"
+[ "$(counts)" != "$before" ] && [ -e "$bpffs/p/tracepoint" ] && pass pin-outlives-memcg-run || fail pin-outlives-memcg-run "counts $before -> $(counts)"
+check unpin 0 "removed the policy pinned in $bpffs/p" "$run" --unpin "$bpffs/p"
+sleep 0.3
+[ "$(counts)" = "$before" ] && [ ! -e "$bpffs/p" ] && pass unpin-leaves-nothing || fail unpin-leaves-nothing "counts $before -> $(counts)"
+check unpin-not-ours 1 "holds no policy pinned by memcg-run --pin" "$run" --unpin "$bpffs"
+umount "$bpffs"; rmdir "$bpffs"
+
 # SIGTERM detaches and exits 0; SIGKILL leaves nothing either (links belong to the process)
 for sig in TERM INT KILL; do
 	before=$(counts)
