@@ -163,6 +163,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return fail("no policy object given (see memcg-run --help)");
 	if (o->btf && !o->probe)
 		return fail("--btf goes with --probe");
+	if (o->allow_override && o->dry_run)
+		return fail("--allow-override has no meaning with --dry-run (no hook is attached)");
 	return 0;
 }
 
@@ -206,12 +208,13 @@ static int check_param_range(const struct run *r, const struct meta_param *p, in
 	for (int i = 0; i < r->meta.nactions; i++) {
 		const struct meta_action *a = &r->meta.actions[i];
 		const struct action_kind *k = action_find(a->kind);
-		if (!k || strcmp(a->value, p->name) != 0 || k->value_type != T_DURATION)
+		if (!k || strcmp(a->value, p->name) != 0 || (k->max == 0 && k->min == 0))
 			continue;
-		double ns = (double)encoded;
-		if (ns < k->min || ns > k->max)
-			return fail("--set %s: %s = %s is out of range: %s", p->name, k->name, p->name,
-				    ns < k->min ? k->too_small : k->too_large);
+		double amount = (double)encoded;   /* ns for durations, pages for sizes */
+		if (amount < k->min || amount > k->max)
+			return fail("--set %s: %s %s %s is out of range: %s", p->name, k->name,
+				    k->assign == ASSIGN_ADD ? "+=" : "=", p->name,
+				    amount < k->min ? k->too_small : k->too_large);
 	}
 	return 0;
 }

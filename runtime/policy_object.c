@@ -77,7 +77,8 @@ int policy_object_open(struct policy_object *po, const char *path)
 	if (!po->meta)
 		return fail(po, "not a memcgc object (no %s section)", META_SECTION);
 	if (strncmp(po->meta, "memcgc-object 1\n", 16) != 0)
-		return fail(po, "made by an incompatible memcgc (metadata format '%.20s')", po->meta);
+		return fail(po, "made by an incompatible memcgc (metadata format '%.*s', this "
+			    "memcg-run reads 'memcgc-object 1')", (int)strcspn(po->meta, "\n"), po->meta);
 	po->obj = bpf_object__open_file(path, NULL);
 	if (!po->obj) {
 		int err = errno;

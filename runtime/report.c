@@ -87,9 +87,17 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 		return ok;
 	}
 	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
+	if (hooks && k->live && !k->cgroup2_memory)
+		snprintf(why, sizeof(why), "no cgroup v2 memory controller (memcg_bpf_ops attaches to "
+			 "cgroup v2)");
+	else if (hooks && !base)
+		snprintf(why, sizeof(why), "%s", !k->btf ? "no BTF" : !k->tracepoint ?
+			 "no memcg:count_memcg_events tracepoint" : "not privileged enough to load BPF");
+	else if (hooks)
+		why[0] = 0;
 	int ok = base && hooks && (!k->live || k->cgroup2_memory);
 	printf("object %s: %s%s%s\n", r->object, ok ? "can run" : "cannot run",
-	       hooks ? "" : ": ", hooks ? "" : why);
+	       why[0] ? ": " : "", why);
 	return ok;
 }
 
@@ -184,25 +192,47 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 	}
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NKINDS],
 		       const struct rule_state *states, uint64_t now)
 {
 	const struct policy_meta *m = &r->meta;
-	printf("{\"time\": %.3f, \"policy\": \"%s\", \"rules\": [", t, m->name);
+	printf("{\"time\": %.3f, \"policy\": ", t);
+	json_str(m->name);
+	printf(", \"rules\": [");
 	for (int i = 0; i < m->nrules; i++)
 		printf("%s{\"index\": %d, \"line\": %d, \"active\": %s, \"fired\": %llu}", i ? ", " : "",
 		       i, m->rules[i].line, states[i].active ? "true" : "false",
 		       (unsigned long long)states[i].fired);
 	printf("], \"cgroups\": {");
 	for (int s = 0; s < m->ncgroups; s++) {
-		printf("%s\"%s\": {\"rates\": {", s ? ", " : "", m->cgroups[s].name);
+		printf("%s", s ? ", " : "");
+		json_str(m->cgroups[s].name);
+		printf(": {\"rates\": {");
 		int first = 1;
 		for (int c = 0; c < m->ncounters; c++) {
 			if (m->counters[c].cgroup != s)
 				continue;
 			char label[300];
 			counter_label(&m->counters[c], label, sizeof(label));
-			printf("%s\"%s\": %.3f", first ? "" : ", ", label, counter_rate(r, &m->counters[c], now));
+			printf("%s", first ? "" : ", ");
+			json_str(label);
+			printf(": %.3f", counter_rate(r, &m->counters[c], now));
 			first = 0;
 		}
 		printf("}, \"hooks\": {");
@@ -216,6 +246,27 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 		printf("}}");
 	}
 	printf("}}\n");
+}
+
+/* --explain with --json: the same facts as an object with "change" in it. */
+static void explain_json(const struct run *r, double t, int s, int k, uint64_t was, uint64_t is,
+			 const struct rule_state *states)
+{
+	const struct policy_meta *m = &r->meta;
+	printf("{\"time\": %.3f, \"change\": {\"cgroup\": ", t);
+	json_str(m->cgroups[s].name);
+	printf(", \"hook\": \"%s\", \"from\": %llu, \"to\": %llu, \"rules\": [",
+	       hook_kinds[k].kind, (unsigned long long)was, (unsigned long long)is);
+	int first = 1;
+	for (int a = 0; a < m->nactions; a++) {
+		const struct meta_action *act = &m->actions[a];
+		if (act->target != s || strcmp(act->kind, hook_kinds[k].kind) != 0)
+			continue;
+		printf("%s{\"index\": %d, \"line\": %d, \"holds\": %s}", first ? "" : ", ", act->rule,
+		       m->rules[act->rule].line, states[act->rule].active ? "true" : "false");
+		first = 0;
+	}
+	printf("], \"dry_run\": %s}}\n", r->dry_run ? "true" : "false");
 }
 
 static void explain(const struct run *r, double t, int s, int k, uint64_t was, uint64_t is,
@@ -262,7 +313,9 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 			if (hooks[s][k] == r->shown_hooks[s][k])
 				continue;
 			changed = 1;
-			if (explain_changes)
+			if (explain_changes && json)
+				explain_json(r, t, s, k, r->shown_hooks[s][k], hooks[s][k], states);
+			else if (explain_changes)
 				explain(r, t, s, k, r->shown_hooks[s][k], hooks[s][k], states, now);
 		}
 	if (!quiet || changed) {

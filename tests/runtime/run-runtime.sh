@@ -71,6 +71,8 @@ check err-unknown-param 1 "the policy has no parameter 'treshold'" "$run" --dry-
 check err-param-unit 1 "--set boost=4MB: unknown unit 'MB' (did you mean 'MiB'?)" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=4MB "$prio"
 check err-param-type 1 "--set threshold=4MiB: threshold is a rate (default 100/s), not a size" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set threshold=4MiB "$prio"
 check err-param-range 1 "--set tier_delay: high_delay = tier_delay is out of range: the kernel clamps throttle delays to 2 s" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set tier_delay=3s "$tiers"
+check err-param-size-range 1 "--set boost: over_high += boost is out of range: it adds nothing below one page" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=0B "$prio"
+check err-override-dry 2 "--allow-override has no meaning with --dry-run" "$run" --dry-run --allow-override "$prio"
 check err-not-root 1 "loading BPF programs needs root" setpriv --reuid=nobody --regid=nogroup --clear-groups "$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$prio"
 
 # --dry-run with a memory workload in high: its pgscan rate, the rule on, then off
@@ -100,7 +102,7 @@ if grep -q "low: over_high 0 -> 1024 pages; rule 0 (line 7) holds: when pgscan(h
 
 # --json: one object per interval, the same numbers
 sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
-"$run" --dry-run --json --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
+"$run" --dry-run --json --explain --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
 	--duration 6s "$prio" > "$work/dry.json" 2>&1 &
 runner=$!
 sleep 1.2
@@ -108,8 +110,12 @@ sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 s
 wait $runner
 if python3 - "$work/dry.json" <<'PY'
 import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+every = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+changes = [o["change"] for o in every if "change" in o]
+lines = [o for o in every if "change" not in o]
 assert len(lines) >= 3, lines
+assert changes and changes[0]["cgroup"] == "low" and changes[0]["hook"] == "over_high", changes
+assert changes[0]["from"] == 0 and changes[0]["to"] == 1024 and changes[0]["rules"][0]["line"] == 7
 for o in lines:
     assert o["rules"][0]["line"] == 7 and isinstance(o["rules"][0]["active"], bool)
     assert "pgscan" in o["cgroups"]["high"]["rates"] and "over_high" in o["cgroups"]["low"]["hooks"]
