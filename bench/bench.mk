@@ -39,3 +39,11 @@ bench-codegen: all $(BASELINE_OBJ) $(BUILD)/tp_bench $(BENCH_DIR)/rules-100.mcp
 
 bench: bench-codegen
 .PHONY: bench-codegen
+
+bench-runtime: all
+	@echo "== memcg-run: load+attach, map memory (dry run on this machine)"
+	@$(BUILD)/memcgc -o $(BENCH_DIR)/priority.o examples/priority.mcp
+	@python3 bench/runtime_bench.py $(BUILD) $(BENCH_DIR)/priority.o
+
+bench: bench-runtime
+.PHONY: bench-runtime

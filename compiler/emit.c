@@ -13,6 +13,7 @@
 #include "llvm_bpf.h"
 #include "metadata.h"
 
+#define BPF_F_NO_PREALLOC 1U            /* uapi map flag */
 #define TICK_NS 10000000ULL             /* rules are evaluated at most every 10 ms */
 #define NS_PER_MS 1000000ULL
 #define MAX_DELAY_MS 2000               /* the kernel clamps to 2 s */
@@ -137,7 +138,8 @@ static void declare_data(struct emitter *e)
 	lb_module *m = e->m;
 	struct policy *p = e->p;
 	const lb_map_spec maps[] = {
-		{ "cgroup_slots", LB_MAP_HASH, e->u64, e->u64, 65536, 0, 0 },
+		/* not preallocated: 65536 possible cgroups, a few dozen bound in practice */
+		{ "cgroup_slots", LB_MAP_HASH, e->u64, e->u64, 65536, BPF_F_NO_PREALLOC, 0 },
 		{ "counters", LB_MAP_ARRAY, e->u32, e->counter_t, at_least_one(e->ir->counters.len), 0, 0 },
 		{ "rule_states", LB_MAP_ARRAY, e->u32, e->state_t, at_least_one(e->ir->rules.len), 0, 0 },
 		{ "clock", LB_MAP_ARRAY, e->u32, e->clock_t, 1, 0, 0 },

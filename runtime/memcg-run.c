@@ -361,7 +361,6 @@ int main(int argc, char **argv)
 		return 2;
 	static struct run r;
 	r.object = o.object;
-	probe_kernel(o.btf, &r.probe);
 	if (o.object) {
 		char why[512];
 		if (policy_object_open(&r.po, o.object) != 0)
@@ -379,6 +378,7 @@ int main(int argc, char **argv)
 		policy_object_close(&r.po);
 		return 0;
 	}
+	probe_kernel(o.btf, &r.probe);
 	if (o.probe) {
 		int ok = report_probe(&r, o.object != NULL, o.dry_run);
 		policy_object_close(&r.po);
