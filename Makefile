@@ -3,7 +3,7 @@
 #   make deps     install the Debian packages the build and the tests need
 #   make          build memcgc (and, as they land, memcg-run)
 #   make check    deps + build + the whole test suite (what CI runs)
-#   make demo     the main job on an example policy
+#   make demo     the main job: the RFC's experiment with an example policy, in the test VM
 #   make fuzz     a long fuzzing run over the front end
 #   make bench    benchmarks, with figures printed
 
@@ -53,14 +53,10 @@ include tests/tests.mk
 include bench/bench.mk
 
 
-demo: all $(SEMANTICS_TEST)
-	@echo "== memcgc --check examples/priority.mcp"
-	$(BUILD)/memcgc --check examples/priority.mcp
-	@echo "== memcgc -o $(BUILD)/priority.o examples/priority.mcp; what the object carries:"
-	$(BUILD)/memcgc -o $(BUILD)/priority.o examples/priority.mcp
-	$(BUILD)/memcgc --emit=meta examples/priority.mcp
-	@echo "== the verifier on this kernel (the hooks need a memcg_bpf_ops kernel)"
-	$(SEMANTICS_TEST) --load $(BUILD)/priority.o
+# The RFC's experiment in the test VM (examples/demo): ABI=v2 runs examples/priority.mcp
+# (over_high), ABI=v6 examples/priority-delay.mcp (high_delay).
+demo: all vm-progs
+	@examples/demo/run-demo.sh $(BUILD) $(if $(filter command line,$(origin ABI)),$(ABI),v2)
 
 clean:
 	rm -rf $(BUILD)

@@ -197,7 +197,7 @@ static void define_counter_sum(struct emitter *e)
 {
 	lb_module *m = e->m;
 	const lb_param params[] = { { "index", e->u64 }, { "now", e->u64 }, { "bucket_ns", e->u64 } };
-	e->counter_sum = lb_subprogram(m, "counter_sum", e->u64, params, 3, 0, true);
+	e->counter_sum = lb_subprogram(m, "counter_sum", e->u64, params, 3, 0, false);
 	LLVMValueRef c = lookup_u32(e, e->counters, lb_param_value(m, 0));
 	LLVMBasicBlockRef none = lb_block(m, "none"), sum = lb_block(m, "sum");
 	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, c, "absent"), none, sum);

@@ -64,6 +64,15 @@ check err-unbound 1 "cgroup high is not bound: give --cgroup high=PATH" "$run" -
 check err-missing-path 1 "does not exist (create it, or bind another with --cgroup high=PATH)" "$run" --dry-run --cgroup high=memcgc-no-such --cgroup low=memcgc-no-such "$prio"
 check err-not-cgroup 1 "/tmp is not a cgroup directory" "$run" --dry-run --cgroup high=/tmp "$prio"
 check err-unit-name 1 "no systemd unit 'nothere.slice'" "$run" --dry-run --cgroup high=nothere.slice "$prio"
+v2=$(mktemp -d /tmp/memcgc-cg2.XXXXXX)
+if mount -t cgroup2 none "$v2" 2>/dev/null; then
+	check err-wrong-hierarchy 1 "is on the cgroup v2 hierarchy; this machine's memory controller is on cgroup v1" \
+		"$run" --dry-run --cgroup high="$v2" --cgroup low="$v2" "$prio"
+	umount "$v2"
+else
+	echo "SKIP runtime/err-wrong-hierarchy: cannot mount a cgroup2 hierarchy here"
+fi
+rmdir "$v2"
 mkdir -p "$high" "$low"
 echo 32M > "$high/memory.limit_in_bytes"
 check err-unknown-cgroup 1 "the policy has no cgroup 'middle'" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --cgroup middle="$low" "$prio"
