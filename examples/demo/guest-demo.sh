@@ -2,12 +2,10 @@
 # The RFC's demonstration, inside the test VM: two stress-ng --vm workloads, `high` and
 # `low`, under a memory-limited parent with swap, run first without a policy, then with
 # the policy attached by memcg-run, whose live status is shown. Ends with a table.
-#   guest-demo.sh BUILD POLICY.o SECONDS
+#   guest-demo.sh BUILD POLICY.o SECONDS VM_BYTES LIMIT
 set -u
-BUILD=$1 OBJ=$2 SECS=$3
+BUILD=$1 OBJ=$2 SECS=$3 VM_BYTES=$4 LIMIT=$5
 CG=/sys/fs/cgroup/demo
-VM_BYTES=${DEMO_VM_BYTES:-192M}
-LIMIT=${DEMO_LIMIT:-256M}
 TMP=$(mktemp -d /tmp/demo.XXXXXX)
 
 say() { echo "demo: $*"; }
@@ -25,14 +23,16 @@ teardown() {
 }
 # workload NAME: stress-ng --vm in that cgroup; prints its bogo ops/s (real time)
 workload() {
-	sh -c "echo \$\$ > $CG/$1/cgroup.procs; exec stress-ng --vm 1 --vm-bytes $VM_BYTES \
-		--timeout ${SECS}s --metrics-brief" > "$TMP/$1.out" 2>&1
+	sh -c "echo \$\$ > $CG/$1/cgroup.procs; cd /tmp; exec stress-ng --vm 1 --vm-bytes $VM_BYTES \
+		--timeout ${SECS}s --metrics-brief --temp-path /tmp" > "$TMP/$1.out" 2>&1
 }
 rate() { awk '$4 == "vm" { print $9 }' "$TMP/$1.out"; }
+raw() { grep -E " vm |fail|error" "$TMP/$1.out" | sed "s/^/demo: $1: /"; }
 both() {
 	workload high & local h=$!
 	workload low & local l=$!
 	wait $h $l
+	raw high >&2; raw low >&2   # the lines the figures come from
 	echo "$(rate high) $(rate low)"
 }
 

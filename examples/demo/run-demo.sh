@@ -16,5 +16,6 @@ echo "demo: compiling $policy"
 "$build/memcgc" -o "$build/demo.o" "$policy"
 "$build/memcg-run" --inspect "$build/demo.o" | sed 's/^/demo: /'
 echo "demo: booting the $abi test kernel (building it first if the cache lacks it)"
-exec "$root/tests/vm/run-vm.sh" --abi "$abi" --swap --timeout 900 -- \
-	bash "$here/guest-demo.sh" "$build" "$build/demo.o" "${DEMO_SECONDS:-20}"
+exec "$root/tests/vm/run-vm.sh" --abi "$abi" --swap --live --timeout 900 -- \
+	bash "$here/guest-demo.sh" "$build" "$build/demo.o" "${DEMO_SECONDS:-20}" \
+	"${DEMO_VM_BYTES:-96M}" "${DEMO_LIMIT:-160M}"

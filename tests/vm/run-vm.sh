@@ -11,6 +11,7 @@
 #   --mem MB          guest memory (default 1024)
 #   --console FILE    keep the guest console here (default: in the run dir)
 #   --no-build        do not call build-kernel.sh; use what is in the cache
+#   --live            print COMMAND's output while it runs (as the guest writes it)
 #
 # The guest boots the cached bzImage (tests/vm/build-kernel.sh, a no-op when
 # up to date) with the busybox initramfs, mounts the host's / read-only over
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--console) console=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	--no-build) build=; shift ;;
+	--live) live=1; shift ;;
 	--) shift; break ;;
 	-*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -91,12 +93,20 @@ fi
 
 start=$(date +%s)
 set +e
+if [ -n "${live:-}" ]; then
+	: > "$out/output"
+	tail -F -n +1 "$out/output" 2>/dev/null &
+	tailer=$!
+fi
 timeout --foreground -k 5 "$timeout" "${qemu[@]}" < /dev/null > "$console" 2>&1
 qrc=$?
+if [ -n "${live:-}" ]; then
+	sleep 0.5; kill "$tailer" 2>/dev/null; wait "$tailer" 2>/dev/null
+fi
 set -e
 secs=$(( $(date +%s) - start ))
 
-[ -f "$out/output" ] && cat "$out/output"
+[ -z "${live:-}" ] && [ -f "$out/output" ] && cat "$out/output"
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "run-vm: timed out after ${timeout}s (console tail follows)" >&2
 	rc=124
