@@ -355,7 +355,52 @@ test_uncharged() {
 	[ "$n" -gt 0 ] && pass uncharged "$n calls" || fail uncharged "memcg_uncharged never called" "$(grep calls "$log")"
 }
 
-ALL="btf_layout tracepoint attach_flags attach_errors inherit override multi_cgroup detach_on_exit high_delay over_high protection uncharged"
+# Attach and detach (SIGKILL) racing with cgroup creation, charging, removal,
+# and nested override attaches; the kernel must stay quiet (see kernel_log).
+test_churn() {
+	local i lp tp pa pb ok=1
+	mkcg "$T" "$T/c"
+	exec 3>&2 2>/dev/null	# no "Killed" job notices
+	for i in $(seq 1 12); do
+		"$LOADER" "$OBJ" --attach "$T/c" --set "default:delay_ms=0" > /dev/null 2>&1 &
+		lp=$!
+		mkcg "$T/c/k$i"
+		"$TOUCH" --cgroup "$T/c/k$i" 2 > /dev/null &
+		tp=$!
+		[ $((i % 2)) = 0 ] && kill -KILL "$lp" 2>/dev/null
+		wait "$tp"
+		rmdir "$T/c/k$i" 2>/dev/null || { sleep 0.3; rmdir "$T/c/k$i"; }
+		kill -KILL "$lp" 2>/dev/null
+		wait "$lp" 2>/dev/null
+	done
+	if [ "$ABI" != v2 ]; then
+		for i in 1 2 3; do
+			mkcg "$T/c/n" "$T/c/n/m"
+			"$LOADER" "$OBJ" --attach "$T/c:override" > /dev/null 2>&1 &
+			pa=$!
+			sleep 0.3
+			"$LOADER" "$OBJ" --attach "$T/c/n" > /dev/null 2>&1 &
+			pb=$!
+			"$TOUCH" --cgroup "$T/c/n/m" 2 > /dev/null
+			kill -KILL "$pa"; wait "$pa" 2>/dev/null
+			"$TOUCH" --cgroup "$T/c/n/m" 2 > /dev/null
+			rmdir "$T/c/n/m"
+			kill -KILL "$pb"; wait "$pb" 2>/dev/null
+			rmdir "$T/c/n" || ok=
+		done
+	fi
+	exec 2>&3 3>&-
+	[ -n "$ok" ] && pass churn || fail churn "could not remove cgroups"
+}
+
+# Nothing in the kernel log that says a test hurt the kernel.
+test_kernel_log() {
+	local bad
+	bad=$(dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|list_del corruption|rcu.*stall|hung_task" | head -20)
+	[ -z "$bad" ] && pass kernel-log || fail kernel-log "kernel complained" "$bad"
+}
+
+ALL="btf_layout tracepoint attach_flags attach_errors inherit override multi_cgroup detach_on_exit high_delay over_high protection uncharged churn kernel_log"
 [ $# -gt 0 ] && ALL="$*"
 for t in $ALL; do
 	cleanup_cgroups
