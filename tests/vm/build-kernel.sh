@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the memcgc test kernels and the busybox initramfs, into a cache.
 #
-#   tests/vm/build-kernel.sh [ABI...]      (default: v6 v2)
+#   tests/vm/build-kernel.sh [ABI...]      (default: v6 v2; also v7)
 #   tests/vm/build-kernel.sh --dir         print the kernel directory only
 #
 # One bzImage per memcg_bpf_ops ABI (CONFIG_MEMCG_BPF_OPS_ABI_*), from Debian's
@@ -42,8 +42,8 @@ abis=()
 for a in "$@"; do
 	case "$a" in
 	--dir) print_dir_only=1 ;;
-	v2|v6) abis+=("$a") ;;
-	*) die "unknown argument '$a' (ABIs: v2 v6)" ;;
+	v2|v6|v7) abis+=("$a") ;;
+	*) die "unknown argument '$a' (ABIs: v2 v6 v7)" ;;
 	esac
 done
 [ ${#abis[@]} -gt 0 ] || abis=(v6 v2)
@@ -144,7 +144,7 @@ for abi in "${todo[@]}"; do
 	frag=$(mktemp)
 	{
 		cat "$FRAGMENT"
-		for other in V2 V6; do
+		for other in V2 V6 V7; do
 			if [ "$other" = "$ABI" ]; then echo "CONFIG_MEMCG_BPF_OPS_ABI_$other=y"
 			else echo "# CONFIG_MEMCG_BPF_OPS_ABI_$other is not set"; fi
 		done

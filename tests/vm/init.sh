@@ -76,7 +76,9 @@ hostname memcgc-vm
 ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=${TERM:-vt100} MEMCGC_VM=1"
 if [ -n "$SHELL_MODE" ]; then
 	say "interactive shell in the host root (chroot); exit to power off"
-	setsid cttyhack chroot /host /usr/bin/env -i $ENV /bin/bash -l
+	cwd=$(cat "/host$OUT/cwd" 2>/dev/null || echo /)
+	setsid cttyhack chroot /host /usr/bin/env -i $ENV /bin/sh -c \
+		"cd '$cwd' 2>/dev/null; exec /bin/bash -l"
 elif [ -n "$OUT" ] && [ -f "/host$OUT/cmd.sh" ]; then
 	chroot /host /usr/bin/env -i $ENV /bin/sh "$OUT/cmd.sh" \
 		> "/host$OUT/output" 2>&1 < /dev/null

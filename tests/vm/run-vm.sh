@@ -67,6 +67,7 @@ chmod 777 "$out"
 trap 'rm -rf "$out"' EXIT
 [ -n "$console" ] || console=$out/console.log
 
+echo "$PWD" > "$out/cwd"
 if [ -z "$shell" ]; then
 	{
 		echo "export MEMCGC_VM_OUT=$out MEMCGC_VM_ABI=$abi"

@@ -8,7 +8,7 @@
 
 VM_DIR    := tests/vm
 VM_BUILD  := $(BUILD)/vm
-VM_ABIS   := v6 v2
+VM_ABIS   := v6 v2 v7
 ABI       ?= v6
 VM_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter
 
@@ -35,12 +35,12 @@ $(VM_BUILD)/%/vmlinux.h: FORCE | $(DEPS_STAMP)
 
 $(VM_BUILD)/memcg_ops-%.bpf.o: $(VM_DIR)/progs/memcg_ops.bpf.c $(VM_DIR)/progs/memcg_ops.h \
 		$(VM_BUILD)/%/vmlinux.h $(LIBBPF_A)
-	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 $(if $(filter v2,$*),-DMEMCG_ABI_V2) \
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -DMEMCG_ABI_$(subst v,V,$*) \
 		-I$(VM_BUILD)/$* -I$(VM_DIR)/progs $(LIBBPF_CFLAGS) -c $< -o $@
 
 vm-progs: $(VM_BUILD)/toucher $(VM_BUILD)/loader $(VM_ABIS:%=$(VM_BUILD)/memcg_ops-%.bpf.o)
 
-VM_SUITE := $(VM_DIR)/tests/run-suite.sh $(BUILD)
+VM_SUITE := $(VM_DIR)/tests/run-suite.sh $(BUILD) $(VM_ABIS)
 
 check-vm: deps vm-progs
 	@python3 tests/run.py vm '$(VM_SUITE)'

@@ -13,6 +13,7 @@
  *     --duration SEC            exit after SEC seconds (default: at SIGTERM)
  *     --ready FILE              create FILE once everything is attached
  *     --keep-going              an attach error is reported, not fatal
+ *     --relative-fd             v7: pass the cgroup the v2-v6 way (refused)
  *     --plain-map               drop BPF_F_LINK from the map and register it
  *                               with BPF_MAP_UPDATE_ELEM alone (the kernel
  *                               must refuse: no cgroup to attach to)
@@ -28,7 +29,9 @@
  * The attach is the raw syscall the kernel patch defines (no libbpf has
  * it): BPF_LINK_CREATE, attach_type BPF_STRUCT_OPS, the map fd where the
  * prog fd goes, the cgroup directory fd in link_create.cgroup.relative_fd
- * (byte offset 16 of union bpf_attr), flags 0 or BPF_F_ALLOW_OVERRIDE.
+ * (byte offset 16 of union bpf_attr), flags 0 or BPF_F_ALLOW_OVERRIDE; on a
+ * v7 kernel the cgroup fd goes in link_create.target_fd (offset 4) and the
+ * flags get BPF_F_CGROUP_FD (bit 7).
  * Before that, the map's value (the prog fds of the members) must be set
  * with BPF_MAP_UPDATE_ELEM; libbpf only does that inside its own attach,
  * so the loader builds the value from the kernel's BTF itself.
@@ -71,7 +74,13 @@ static const char *hook_names[HOOK_NR] = {
 	[HOOK_BELOW_LOW] = "below_low", [HOOK_BELOW_MIN] = "below_min",
 	[HOOK_HIGH_DELAY] = "get_high_delay_ms",
 	[HOOK_OVER_HIGH] = "memcg_nr_pages_over_high",
+	[HOOK_CHARGED] = "memcg_charged", [HOOK_UNCHARGED] = "memcg_uncharged",
 };
+
+/* v7 kernels take the cgroup fd in target_fd with BPF_F_CGROUP_FD. */
+#define F_CGROUP_FD		(1U << 7)
+static int abi_v7;		/* set from the kernel BTF: has memcg_charged */
+static int force_relative_fd;	/* --relative-fd: the v2-v6 way, even on v7 */
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { stop = 1; }
@@ -141,6 +150,8 @@ static int set_struct_ops_value(struct bpf_object *obj, struct bpf_map *map)
 		const char *name = btf__name_by_offset(vmlinux, m->name_off);
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
 
+		if (!strcmp(name, "memcg_charged"))
+			abi_v7 = 1;
 		if (prog && data_off + m->offset / 8 + 8 <= size)
 			*(__u64 *)(value + data_off + m->offset / 8) = bpf_program__fd(prog);
 	}
@@ -161,8 +172,13 @@ static int attach_cgroup(int map_fd, const char *dir, __u32 flags)
 	memset(&attr, 0, sizeof(attr));
 	attr.map_fd = map_fd;
 	attr.attach_type = ATTACH_STRUCT_OPS;
-	attr.flags = flags;
-	attr.relative_fd = cg_fd;
+	if (abi_v7 && !force_relative_fd) {
+		attr.flags = flags | F_CGROUP_FD;
+		attr.target_fd = cg_fd;
+	} else {
+		attr.flags = flags;
+		attr.relative_fd = cg_fd;
+	}
 	link_fd = syscall(__NR_bpf, CMD_LINK_CREATE, &attr, sizeof(attr));
 	if (link_fd < 0)
 		link_fd = -errno;
@@ -257,6 +273,7 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--keep-going")) { keep_going = 1; continue; }
 		if (!strcmp(a, "--plain-map")) { plain_map = 1; continue; }
+		if (!strcmp(a, "--relative-fd")) { force_relative_fd = 1; continue; }
 		if (!v) { fprintf(stderr, "loader: %s needs a value\n", a); return 1; }
 		i++;
 		if (!strcmp(a, "--attach") && n_attach < 16) attach_dirs[n_attach++] = v;

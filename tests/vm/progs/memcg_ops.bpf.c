@@ -2,8 +2,8 @@
 /*
  * A memcg_bpf_ops test policy, driven by a map the loader fills.
  *
- * Built twice: for the v6 ABI (default) and, with -DMEMCG_ABI_V2, for v2,
- * each against the vmlinux.h of its kernel. Every hook looks up the
+ * Built per ABI: v6 (default), -DMEMCG_ABI_V2, -DMEMCG_ABI_V7, each against
+ * the vmlinux.h of its kernel. Every hook looks up the
  * settings of the memcg's cgroup (by cgroup id, i.e. the directory's inode
  * number), falling back to the entry for id 0, and counts its calls.
  *
@@ -115,6 +115,48 @@ struct memcg_bpf_ops test_ops = {
 	.memcg_nr_pages_over_high = (void *)memcg_nr_pages_over_high,
 	.handle_cgroup_online = (void *)handle_cgroup_online,
 	.handle_cgroup_offline = (void *)handle_cgroup_offline,
+};
+#elif defined(MEMCG_ABI_V7)
+SEC("struct_ops/below_low")
+bool BPF_PROG(below_low, struct mem_cgroup *memcg, unsigned long elow,
+	      unsigned long usage)
+{
+	struct memcg_setting *s = setting_for(memcg, HOOK_BELOW_LOW);
+
+	return s && s->below_low;
+}
+
+SEC("struct_ops/below_min")
+bool BPF_PROG(below_min, struct mem_cgroup *memcg, unsigned long emin,
+	      unsigned long usage)
+{
+	struct memcg_setting *s = setting_for(memcg, HOOK_BELOW_MIN);
+
+	return s && s->below_min;
+}
+
+SEC("struct_ops/memcg_charged")
+unsigned int BPF_PROG(memcg_charged, struct mem_cgroup *memcg, unsigned int nr_pages)
+{
+	struct memcg_setting *s = setting_for(memcg, HOOK_CHARGED);
+
+	return s ? s->high_delay_ms : 0;
+}
+
+SEC("struct_ops/memcg_uncharged")
+void BPF_PROG(memcg_uncharged, struct mem_cgroup *memcg, unsigned int nr_pages)
+{
+	count_call(memcg_id(memcg), HOOK_UNCHARGED);
+}
+
+SEC(".struct_ops.link")
+struct memcg_bpf_ops test_ops = {
+	.handle_cgroup_online = (void *)handle_cgroup_online,
+	.handle_cgroup_offline = (void *)handle_cgroup_offline,
+	.below_low = (void *)below_low,
+	.below_min = (void *)below_min,
+	.memcg_charged = (void *)memcg_charged,
+	.memcg_uncharged = (void *)memcg_uncharged,
 };
 #else
 SEC("struct_ops/below_low")

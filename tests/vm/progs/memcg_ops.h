@@ -5,7 +5,7 @@
 
 /* What the test policy does for one cgroup (settings map, key: cgroup id). */
 struct memcg_setting {
-	__u32 high_delay_ms;	/* v6 get_high_delay_ms */
+	__u32 high_delay_ms;	/* v6 get_high_delay_ms, v7 memcg_charged */
 	__u32 over_high_pages;	/* v2 memcg_nr_pages_over_high */
 	__u8 below_low;		/* v6 below_low */
 	__u8 below_min;		/* v6 below_min */
@@ -22,6 +22,8 @@ enum memcg_hook {
 	HOOK_BELOW_MIN,
 	HOOK_HIGH_DELAY,
 	HOOK_OVER_HIGH,
+	HOOK_CHARGED,
+	HOOK_UNCHARGED,
 	HOOK_NR,
 };
 

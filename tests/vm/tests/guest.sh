@@ -76,7 +76,13 @@ calls() {
 # field NAME LINE: the value of NAME=value in a toucher line
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-charge_hook() { [ "$ABI" = v2 ] && echo memcg_nr_pages_over_high || echo get_high_delay_ms; }
+charge_hook() {
+	case $ABI in
+	v2) echo memcg_nr_pages_over_high ;;
+	v7) echo memcg_charged ;;
+	*) echo get_high_delay_ms ;;
+	esac
+}
 
 # A setting that throttles hard in this ABI.
 throttle_setting() {
@@ -92,6 +98,8 @@ test_btf_layout() {
 	local want got
 	if [ "$ABI" = v2 ]; then
 		want="memcg_nr_pages_over_high handle_cgroup_online handle_cgroup_offline"
+	elif [ "$ABI" = v7 ]; then
+		want="handle_cgroup_online handle_cgroup_offline below_low below_min memcg_charged memcg_uncharged"
 	else
 		want="handle_cgroup_online handle_cgroup_offline below_low below_min get_high_delay_ms"
 	fi
@@ -149,6 +157,11 @@ test_attach_errors() {
 	stop_loader "$LOADER_PID"
 	grep -q "attach_failed $T/e/nomem .* EINVAL" "$TMP/errors2.log" || msg="$msg; no EINVAL for a cgroup without memcg"
 	grep -q "attach_failed /etc .* EBADF" "$TMP/errors2.log" || msg="$msg; no EBADF for a non-cgroup"
+	if [ "$ABI" = v7 ]; then
+		start_loader "$TMP/errors3.log" --keep-going --relative-fd --attach "$T/e"
+		stop_loader "$LOADER_PID"
+		grep -q "attach_failed $T/e .* EINVAL" "$TMP/errors3.log" || msg="$msg; v7 took a relative_fd attach"
+	fi
 	[ -z "$msg" ] && pass attach-errors || fail attach-errors "${msg#; }" "$(cat "$log" "$TMP/errors2.log")"
 }
 
@@ -198,8 +211,8 @@ test_override() {
 		"$TOUCH" --cgroup "$T/o/c" 4 > /dev/null
 		stop_loader "$pa"
 		grep -q "^attached $T/o/c" "$b" || { ok=; msg="$msg; override refused"; }
-		[ "$(calls "$b" get_high_delay_ms "$T/o/c")" -gt 0 ] || { ok=; msg="$msg; child's ops not called"; }
-		[ "$(calls "$a" get_high_delay_ms "$T/o/c")" -gt 0 ] || { ok=; msg="$msg; parent's ops not restored"; }
+		[ "$(calls "$b" "$(charge_hook)" "$T/o/c")" -gt 0 ] || { ok=; msg="$msg; child's ops not called"; }
+		[ "$(calls "$a" "$(charge_hook)" "$T/o/c")" -gt 0 ] || { ok=; msg="$msg; parent's ops not restored"; }
 	fi
 	[ -n "$ok" ] && pass override || fail override "${msg#; }" "$(cat "$a" "$b")"
 }
@@ -248,7 +261,7 @@ test_detach_on_exit() {
 # get_high_delay_ms = 2000 while "high" page-faults; low ends >= 1 s after high.
 test_high_delay() {
 	local log=$TMP/delay.log hl ll he le gap
-	[ "$ABI" = v6 ] || { skip high-delay "v6 hook"; return; }
+	[ "$ABI" != v2 ] || { skip high-delay "v6/v7 hook"; return; }
 	swapoff -a 2>/dev/null
 	mkcg "$T" "$T/d" "$T/d/high" "$T/d/low"
 	echo 256M > "$T/d/memory.max"
@@ -311,7 +324,7 @@ protect_run() {	# protect_run SETTING -> prints "before after" (MB)
 
 test_protection() {
 	local base with kind
-	[ "$ABI" = v6 ] || { skip below-low-min "v6 hooks"; return; }
+	[ "$ABI" != v2 ] || { skip below-low-min "v6/v7 hooks"; return; }
 	swapon /dev/zram0 2>/dev/null
 	grep -q zram /proc/swaps || { skip below-low-min "no swap in the guest (run-vm.sh --swap)"; return; }
 	base=$(protect_run "")
@@ -330,7 +343,64 @@ test_protection() {
 	done
 }
 
-ALL="btf_layout tracepoint attach_flags attach_errors inherit override multi_cgroup detach_on_exit high_delay over_high protection"
+# v7: memcg_uncharged reports pages leaving the page counter.
+test_uncharged() {
+	local log=$TMP/unch.log n
+	[ "$ABI" = v7 ] || return 0
+	mkcg "$T" "$T/u"
+	start_loader "$log" --attach "$T/u" || { fail uncharged "attach" "$(cat "$log")"; return; }
+	"$TOUCH" --cgroup "$T/u" 8 > /dev/null
+	stop_loader "$LOADER_PID"
+	n=$(calls "$log" memcg_uncharged "$T/u")
+	[ "$n" -gt 0 ] && pass uncharged "$n calls" || fail uncharged "memcg_uncharged never called" "$(grep calls "$log")"
+}
+
+# Attach and detach (SIGKILL) racing with cgroup creation, charging, removal,
+# and nested override attaches; the kernel must stay quiet (see kernel_log).
+test_churn() {
+	local i lp tp pa pb ok=1
+	mkcg "$T" "$T/c"
+	exec 3>&2 2>/dev/null	# no "Killed" job notices
+	for i in $(seq 1 12); do
+		"$LOADER" "$OBJ" --attach "$T/c" --set "default:delay_ms=0" > /dev/null 2>&1 &
+		lp=$!
+		mkcg "$T/c/k$i"
+		"$TOUCH" --cgroup "$T/c/k$i" 2 > /dev/null &
+		tp=$!
+		[ $((i % 2)) = 0 ] && kill -KILL "$lp" 2>/dev/null
+		wait "$tp"
+		rmdir "$T/c/k$i" 2>/dev/null || { sleep 0.3; rmdir "$T/c/k$i"; }
+		kill -KILL "$lp" 2>/dev/null
+		wait "$lp" 2>/dev/null
+	done
+	if [ "$ABI" != v2 ]; then
+		for i in 1 2 3; do
+			mkcg "$T/c/n" "$T/c/n/m"
+			"$LOADER" "$OBJ" --attach "$T/c:override" > /dev/null 2>&1 &
+			pa=$!
+			sleep 0.3
+			"$LOADER" "$OBJ" --attach "$T/c/n" > /dev/null 2>&1 &
+			pb=$!
+			"$TOUCH" --cgroup "$T/c/n/m" 2 > /dev/null
+			kill -KILL "$pa"; wait "$pa" 2>/dev/null
+			"$TOUCH" --cgroup "$T/c/n/m" 2 > /dev/null
+			rmdir "$T/c/n/m"
+			kill -KILL "$pb"; wait "$pb" 2>/dev/null
+			rmdir "$T/c/n" || ok=
+		done
+	fi
+	exec 2>&3 3>&-
+	[ -n "$ok" ] && pass churn || fail churn "could not remove cgroups"
+}
+
+# Nothing in the kernel log that says a test hurt the kernel.
+test_kernel_log() {
+	local bad
+	bad=$(dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|list_del corruption|rcu.*stall|hung_task" | head -20)
+	[ -z "$bad" ] && pass kernel-log || fail kernel-log "kernel complained" "$bad"
+}
+
+ALL="btf_layout tracepoint attach_flags attach_errors inherit override multi_cgroup detach_on_exit high_delay over_high protection uncharged churn kernel_log"
 [ $# -gt 0 ] && ALL="$*"
 for t in $ALL; do
 	cleanup_cgroups

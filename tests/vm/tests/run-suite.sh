@@ -6,7 +6,7 @@
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-build}" && pwd)
 shift
-ABIS=${*:-v6 v2}
+ABIS=${*:-v6 v2 v7}
 status=0
 for abi in $ABIS; do
 	for f in loader toucher "memcg_ops-$abi.bpf.o"; do
