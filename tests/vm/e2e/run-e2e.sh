@@ -4,7 +4,7 @@
 #   run-e2e.sh BUILD [ABI...]
 set -u
 build=$1; shift
-abis=${*:-v6 v2}
+abis=${*:-v6 v2 v7}
 here=$(cd "$(dirname "$0")" && pwd)
 objs=$build/vm-e2e
 mkdir -p "$objs"
