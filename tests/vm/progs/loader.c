@@ -83,6 +83,14 @@ static int abi_v7;		/* set from the kernel BTF: has memcg_charged */
 static int force_relative_fd;	/* --relative-fd: the v2-v6 way, even on v7 */
 
 static volatile sig_atomic_t stop;
+static struct btf *vmlinux_btf;	/* parsed once, on first use (slow in the VM) */
+
+static struct btf *kernel_btf(void)
+{
+	if (!vmlinux_btf)
+		vmlinux_btf = btf__load_vmlinux_btf();
+	return vmlinux_btf;
+}
 static void on_signal(int sig) { stop = 1; }
 
 static void fail(const char *what, int err)
@@ -130,7 +138,7 @@ static int set_struct_ops_value(struct bpf_object *obj, struct bpf_map *map)
 	char *value;
 	int id, i, zero = 0, err;
 
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = kernel_btf();
 	if (!vmlinux)
 		fail("loading /sys/kernel/btf/vmlinux", errno);
 	id = btf__find_by_name_kind(vmlinux, "bpf_struct_ops_memcg_bpf_ops", BTF_KIND_STRUCT);
@@ -157,7 +165,6 @@ static int set_struct_ops_value(struct bpf_object *obj, struct bpf_map *map)
 	}
 	err = bpf_map_update_elem(bpf_map__fd(map), &zero, value, 0) ? -errno : 0;
 	free(value);
-	btf__free(vmlinux);
 	return err;
 }
 
@@ -230,7 +237,6 @@ static void report(struct bpf_object *obj)
 {
 	struct bpf_map *calls = bpf_object__find_map_by_name(obj, "hook_calls");
 	struct bpf_map *events = bpf_object__find_map_by_name(obj, "events");
-	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct hook_key hk, *hprev = NULL;
 	struct event_key ek, *eprev = NULL;
 	__u64 n;
@@ -245,11 +251,10 @@ static void report(struct bpf_object *obj)
 	while (!bpf_map_get_next_key(bpf_map__fd(events), eprev, &ek)) {
 		if (!bpf_map_lookup_elem(bpf_map__fd(events), &ek, &n))
 			printf("event %llu %s %d %llu\n", (unsigned long long)ek.id,
-			       vm_event_name(vmlinux, ek.item), ek.item,
+			       vm_event_name(kernel_btf(), ek.item), ek.item,
 			       (unsigned long long)n);
 		eprev = &ek;
 	}
-	btf__free(vmlinux);
 	fflush(stdout);
 }
 
