@@ -84,6 +84,35 @@ test_over_high() {
 	fi
 }
 
+# v6/v7: protect_min keeps prot's 64 MB resident while a hog pushes the parent over
+# memory.max (swap on, so anonymous pages can go); without the policy they go
+protect_run() {	# protect_run [POLICY.o] -> prot's resident MB after the hog
+	local holder mb
+	cleanup; mkcg "$T" "$T/p" "$T/p/prot" "$T/p/hog"
+	echo 160M > "$T/p/memory.max"
+	if [ -n "${1:-}" ]; then
+		start_run "$TMP/prot.log" --cgroup prot="$T/p/prot" --cgroup hog="$T/p/hog" "$1" || return 1
+	fi
+	"$TOUCH" --cgroup "$T/p/prot" 64 --hold > "$TMP/prot.out" & holder=$!
+	for _ in $(seq 1 100); do grep -q holding "$TMP/prot.out" && break; sleep 0.1; done
+	"$TOUCH" --cgroup "$T/p/hog" 200 > /dev/null
+	mb=$(( $(cat "$T/p/prot/memory.current") >> 20 ))
+	kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+	[ -n "${1:-}" ] && stop_run
+	echo "$mb"
+}
+test_protect() {
+	swapon /dev/zram0 2>/dev/null
+	local without with
+	without=$(protect_run) with=$(protect_run "$OBJ/protect.o")
+	if [ -n "$with" ] && [ "$with" -ge 60 ] && [ "$with" -gt "$((without + 16))" ]; then
+		pass protect-min "prot keeps ${with} of 64 MB with the policy, ${without} MB without"
+	else
+		fail protect-min "prot keeps ${with:-?} MB with the policy, ${without:-?} MB without" "$(tail -4 "$TMP/prot.log")"
+	fi
+	swapoff -a 2>/dev/null
+}
+
 # the hook a policy needs and this kernel lacks: memcg-run refuses, naming the line
 test_refuse() {
 	local other=delay want="high_delay needs memcg_bpf_ops.get_high_delay_ms (v3-v6) or memcg_charged (v7); this kernel has v2"
@@ -127,10 +156,12 @@ test_busy() {
 	else fail busy "exit $status" "$out"; fi
 }
 
+swapoff -a 2>/dev/null   # the throttling tests run without swap, as the RFC selftests do
 test_refuse
 test_examples
 test_busy
 [ "$ABI" != v2 ] && test_delay
+[ "$ABI" != v2 ] && test_protect
 [ "$ABI" = v2 ] && test_over_high
 cleanup
 rm -rf "$TMP"

@@ -18,7 +18,7 @@ for p in "$root"/examples/*.mcp "$root"/stdlib/*.mcp; do
 		echo "FAIL memcgc-compile-$(basename "$p"): memcgc failed"
 done
 for abi in $abis; do
-	out=$("$here/../run-vm.sh" --abi "$abi" --timeout 400 -- \
+	out=$("$here/../run-vm.sh" --abi "$abi" --swap --timeout 500 -- \
 		bash "$here/guest-e2e.sh" "$build" "$abi" "$objs" 2>&1); status=$?
 	echo "$out" | grep -E '^(PASS|FAIL|SKIP|  )'
 	echo "$out" | grep -qE '^(PASS|FAIL)' || echo "FAIL memcgc-$abi-boot: VM exited $status without results"

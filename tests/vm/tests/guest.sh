@@ -178,6 +178,7 @@ test_inherit() {
 	"$TOUCH" --cgroup "$T/p/old" 4 > /dev/null
 	"$TOUCH" --cgroup "$T/p/new" 4 > /dev/null
 	rmdir "$T/p/new"
+	sleep 1	# the offline hook runs from a workqueue some time after rmdir
 	stop_loader "$LOADER_PID"
 	n_old=$(calls "$log" "$hook" "$T/p/old")
 	# p/new is gone: find its id among the online calls (p/old came before the attach).
