@@ -39,8 +39,11 @@ static int find_dir(const char *dir, const char *name, char *out, size_t size, i
 		char sub[1024];
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		if (strcmp(de->d_name, name) == 0) {
-			snprintf(out, size, "%s", sub);
-			found = 1;
+			size_t len = strlen(sub);
+			if (len < size) {       /* a longer path cannot be bound: keep looking */
+				memcpy(out, sub, len + 1);
+				found = 1;
+			}
 		} else {
 			found = find_dir(sub, name, out, size, depth + 1);
 		}
@@ -157,6 +160,11 @@ int bind_scan(struct binding *b, int *added, int *removed)
 	return add + del;
 }
 
+int64_t bind_size_pages(double bytes, double pages, long page_size)
+{
+	return llround(pages + ceil(bytes / (double)page_size));
+}
+
 int bind_param(const struct meta_param *p, const char *text, long page_size, int64_t *encoded,
 	       char *why, int size)
 {
@@ -193,7 +201,7 @@ int bind_param(const struct meta_param *p, const char *text, long page_size, int
 	switch (v.type) {
 	case T_RATE: *encoded = llround(v.v * IR_RATE_SCALE); break;
 	case T_NUMBER: *encoded = llround(v.v * IR_NUMBER_SCALE); break;
-	case T_SIZE: *encoded = llround(v.pages + ceil(v.v / (double)page_size)); break;
+	case T_SIZE: *encoded = bind_size_pages(v.v, v.pages, page_size); break;
 	default: *encoded = llround(v.v); break;
 	}
 	return 0;

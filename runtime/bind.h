@@ -37,6 +37,9 @@ int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path
  * the last scan (in `added`/`removed` when not NULL). */
 int bind_scan(struct binding *b, int *added, int *removed);
 
+/* A size of `bytes` bytes plus `pages` pages, in pages of `page_size` bytes. */
+int64_t bind_size_pages(double bytes, double pages, long page_size);
+
 /* A parameter value as written on the command line ("100/s", "4MiB", "200 ms", "2"), in
  * its run-time encoding; sizes with the given page size. 0, or -1 with the reason. */
 int bind_param(const struct meta_param *p, const char *text, long page_size, int64_t *encoded,

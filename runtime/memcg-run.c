@@ -225,8 +225,8 @@ static int set_params(struct run *r, const struct options *o)
 	long page_size = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < r->meta.nparams; i++) {
 		const struct meta_param *p = &r->meta.params[i];
-		int64_t encoded = p->type[0] == 's' ? (int64_t)(p->pages + (p->value + (double)page_size - 1) /
-								   (double)page_size) : p->encoded;
+		int64_t encoded = strcmp(p->type, "size") == 0 ?
+				  bind_size_pages(p->value, p->pages, page_size) : p->encoded;
 		for (int k = 0; k < o->nsets; k++) {
 			size_t n = strcspn(o->sets[k], "=");
 			if (strlen(p->name) != n || strncmp(o->sets[k], p->name, n) != 0)
