@@ -76,30 +76,32 @@ void diag_vat(struct diag_sink *d, enum diag_level level, struct span at, const 
 		print_snippet(d->out, at);
 }
 
-void diag_hint(struct diag_sink *d, const char *fmt, ...)
+/* One line without a source position: PREFIX MESSAGE. */
+static void print_line(struct diag_sink *d, const char *prefix, const char *fmt, va_list ap)
 {
 	if (muted(d))
 		return;
-	fputs("hint: ", d->out);
+	fputs(prefix, d->out);
+	vfprintf(d->out, fmt, ap);
+	fputc('\n', d->out);
+}
+
+void diag_hint(struct diag_sink *d, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(d->out, fmt, ap);
+	print_line(d, "hint: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', d->out);
 }
 
 void diag_error(struct diag_sink *d, const char *fmt, ...)
 {
 	d->errors++;
 	d->hard_errors++;
-	if (muted(d))
-		return;
-	fputs("memcgc: error: ", d->out);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(d->out, fmt, ap);
+	print_line(d, "memcgc: error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', d->out);
 }
 
 /* Optimal string alignment distance, ignoring case; names are short, so the quadratic

@@ -175,18 +175,34 @@ static double monotonic_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The value of NAME in a list of NAME=VALUE options (the last one wins), or NULL. */
+static const char *option_value(const char *const *list, int n, const char *name)
+{
+	const char *value = NULL;
+	for (int k = 0; k < n; k++) {
+		size_t len = strcspn(list[k], "=");
+		if (strlen(name) == len && strncmp(list[k], name, len) == 0)
+			value = list[k] + len + 1;
+	}
+	return value;
+}
+
+/* The NAME of a NAME=VALUE option. */
+static const char *option_name(const char *option, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.*s", (int)strcspn(option, "="), option);
+	return buf;
+}
+
 /* Binds every policy cgroup: --cgroup first, else the default path. */
 static int bind_all(struct run *r, const struct options *o)
 {
 	char why[512];
 	for (int i = 0; i < r->meta.ncgroups; i++) {
 		const struct meta_cgroup *c = &r->meta.cgroups[i];
-		const char *path = c->default_path[0] ? c->default_path : NULL;
-		for (int k = 0; k < o->ncgroups; k++) {
-			size_t n = strcspn(o->cgroups[k], "=");
-			if (strlen(c->name) == n && strncmp(o->cgroups[k], c->name, n) == 0)
-				path = o->cgroups[k] + n + 1;
-		}
+		const char *path = option_value(o->cgroups, o->ncgroups, c->name);
+		if (!path && c->default_path[0])
+			path = c->default_path;
 		if (!path)
 			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
 				    c->name);
@@ -195,8 +211,7 @@ static int bind_all(struct run *r, const struct options *o)
 	}
 	for (int k = 0; k < o->ncgroups; k++) {
 		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(o->cgroups[k], "="), o->cgroups[k]);
-		if (!meta_cgroup(&r->meta, name))
+		if (!meta_cgroup(&r->meta, option_name(o->cgroups[k], name, sizeof(name))))
 			return fail("%s: the policy has no cgroup '%s'", o->object, name);
 	}
 	return 0;
@@ -227,15 +242,11 @@ static int set_params(struct run *r, const struct options *o)
 		const struct meta_param *p = &r->meta.params[i];
 		int64_t encoded = strcmp(p->type, "size") == 0 ?
 				  bind_size_pages(p->value, p->pages, page_size) : p->encoded;
-		for (int k = 0; k < o->nsets; k++) {
-			size_t n = strcspn(o->sets[k], "=");
-			if (strlen(p->name) != n || strncmp(o->sets[k], p->name, n) != 0)
-				continue;
-			if (bind_param(p, o->sets[k] + n + 1, page_size, &encoded, why, sizeof(why)) != 0)
-				return fail("%s", why);
-			if (check_param_range(r, p, encoded) != 0)
-				return 1;
-		}
+		const char *text = option_value(o->sets, o->nsets, p->name);
+		if (text && bind_param(p, text, page_size, &encoded, why, sizeof(why)) != 0)
+			return fail("%s", why);
+		if (text && check_param_range(r, p, encoded) != 0)
+			return 1;
 		char var[80];
 		snprintf(var, sizeof(var), "param_%s", p->name);
 		if (policy_object_set_rodata(&r->po, var, (uint64_t)encoded) != 0)
@@ -243,8 +254,7 @@ static int set_params(struct run *r, const struct options *o)
 	}
 	for (int k = 0; k < o->nsets; k++) {
 		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(o->sets[k], "="), o->sets[k]);
-		if (!meta_param(&r->meta, name))
+		if (!meta_param(&r->meta, option_name(o->sets[k], name, sizeof(name))))
 			return fail("%s: the policy has no parameter '%s'", o->object, name);
 	}
 	return policy_object_set_rodata(&r->po, "page_size", (uint64_t)page_size) ? fail("%s", r->po.error) : 0;
