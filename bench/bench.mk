@@ -10,16 +10,22 @@ $(BENCH_DIR)/rules-%.mcp: bench/gen_policy.py
 	@mkdir -p $(@D)
 	@python3 bench/gen_policy.py $* > $@
 
-bench: all $(BUILD)/frontend_bench $(BENCH_DIR)/rules-5000.mcp
-	@echo "== front end: parse and check, in process (target: 5,000 rules under 100 ms)"
-	@$(BUILD)/frontend_bench examples/priority.mcp 200
-	@$(BUILD)/frontend_bench examples/tour.mcp 200 2>/dev/null
-	@$(BUILD)/frontend_bench $(BENCH_DIR)/rules-5000.mcp 21
-	@echo "== front end: memcgc --check as a whole process (5 runs, /usr/bin/time)"
-	@for i in 1 2 3 4 5; do /usr/bin/time -f '%e s %M KiB' $(BUILD)/memcgc --check \
-		$(BENCH_DIR)/rules-5000.mcp; done 2>&1 | sort -n | sed -n '3s/^/median of 5: /p'
+# Each benchmark prints JSON lines (one object a line, "bench" naming the figure) among its
+# headings; make keeps them in $(BENCH_DIR)/NAME.jsonl for bench/report.py (tee: a failing
+# benchmark must still fail the target, hence pipefail).
+BENCH_TARGETS := bench bench-frontend bench-codegen bench-runtime
+$(BENCH_TARGETS): SHELL := /bin/bash
+$(BENCH_TARGETS): .SHELLFLAGS := -o pipefail -c
 
-.PHONY: bench
+bench-frontend: all $(BUILD)/frontend_bench $(BENCH_DIR)/rules-5000.mcp
+	@echo "== front end: parse and check, in process (target: 5,000 rules under 100 ms)"
+	@{ $(BUILD)/frontend_bench examples/priority.mcp 200 && \
+	   $(BUILD)/frontend_bench examples/tour.mcp 200 2>/dev/null && \
+	   $(BUILD)/frontend_bench $(BENCH_DIR)/rules-5000.mcp 21 && \
+	   python3 bench/process_time.py check-process 5 $(BUILD)/memcgc --check \
+		$(BENCH_DIR)/rules-5000.mcp; } | tee $(BENCH_DIR)/frontend.jsonl
+
+.PHONY: bench bench-frontend
 
 # Code generation: memcgc's tracepoint program against a hand-written C baseline.
 BASELINE_OBJ := $(BENCH_DIR)/baseline-priority.o
@@ -35,15 +41,22 @@ $(BUILD)/tp_bench: bench/tp_bench.c runtime/policy_object.c $(LIBBPF_A)
 		$(LIBBPF_LIBS)
 
 bench-codegen: all $(BASELINE_OBJ) $(BUILD)/tp_bench $(BENCH_DIR)/rules-100.mcp
-	@bench/codegen_bench.sh $(BUILD) $(BASELINE_OBJ)
+	@bench/codegen_bench.sh $(BUILD) $(BASELINE_OBJ) | tee $(BENCH_DIR)/codegen.jsonl
 
-bench: bench-codegen
 .PHONY: bench-codegen
 
 bench-runtime: all
 	@echo "== memcg-run: load+attach, map memory (dry run on this machine)"
 	@$(BUILD)/memcgc -o $(BENCH_DIR)/priority.o examples/priority.mcp
-	@python3 bench/runtime_bench.py $(BUILD) $(BENCH_DIR)/priority.o
+	@python3 bench/runtime_bench.py $(BUILD) $(BENCH_DIR)/priority.o | tee $(BENCH_DIR)/runtime.jsonl
 
-bench: bench-runtime
 .PHONY: bench-runtime
+
+# make bench: every benchmark, one after the other (never two at once: they time the same
+# machine), then the report: bench/results.json and docs/benchmarks.md with its plots.
+bench: all
+	@$(MAKE) --no-print-directory bench-frontend
+	@$(MAKE) --no-print-directory bench-codegen
+	@$(MAKE) --no-print-directory bench-runtime
+	@$(MAKE) --no-print-directory bench-guest
+	@python3 bench/report.py $(BENCH_DIR) bench/results.json docs/benchmarks.md docs/bench
