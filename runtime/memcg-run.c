@@ -342,6 +342,10 @@ static void cleanup(struct run *r)
 	policy_object_close(&r->po);
 }
 
+/* Cgroups created or removed below a bound cgroup count (or stop counting) within a
+ * second, whatever the status interval. */
+#define RESCAN_S 0.5
+
 static int run_loop(struct run *r, const struct options *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -349,15 +353,21 @@ static int run_loop(struct run *r, const struct options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	report_start(r, o->dry_run, o->json);
-	double start = monotonic_s();
+	double start = monotonic_s(), rescanned = start;
 	while (!stop) {
 		double now = monotonic_s();
 		double next = now + o->interval;
 		if (o->duration && now - start >= o->duration)
 			break;
-		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration))
+		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration)) {
 			usleep(20000);
+			if (monotonic_s() - rescanned >= RESCAN_S) {
+				sync_ids(r);
+				rescanned = monotonic_s();
+			}
+		}
 		sync_ids(r);
+		rescanned = monotonic_s();
 		report_tick(r, monotonic_s() - start, o->json, o->quiet, o->explain);
 	}
 	return 0;

@@ -17,6 +17,8 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "meta.h"
+
 #define META_SECTION ".memcgc.meta"
 
 static int fail(struct policy_object *po, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -76,9 +78,11 @@ int policy_object_open(struct policy_object *po, const char *path)
 	po->meta = read_section(path, META_SECTION);
 	if (!po->meta)
 		return fail(po, "not a memcgc object (no %s section)", META_SECTION);
-	if (strncmp(po->meta, "memcgc-object 1\n", 16) != 0)
+	size_t first = strcspn(po->meta, "\n");
+	if (first != strlen(META_FORMAT_LINE) || strncmp(po->meta, META_FORMAT_LINE, first) != 0)
 		return fail(po, "made by an incompatible memcgc (metadata format '%.*s', this "
-			    "memcg-run reads 'memcgc-object 1')", (int)strcspn(po->meta, "\n"), po->meta);
+			    "memcg-run reads '" META_FORMAT_LINE "'): rebuild it with this memcgc",
+			    (int)first, po->meta);
 	po->obj = bpf_object__open_file(path, NULL);
 	if (!po->obj) {
 		int err = errno;
