@@ -247,6 +247,7 @@ static int set_params(struct run *r, const struct options *o)
 			return fail("%s", why);
 		if (text && check_param_range(r, p, encoded) != 0)
 			return 1;
+		r->params[i] = encoded;
 		char var[80];
 		snprintf(var, sizeof(var), "param_%s", p->name);
 		if (policy_object_set_rodata(&r->po, var, (uint64_t)encoded) != 0)
