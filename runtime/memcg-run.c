@@ -217,19 +217,68 @@ static int bind_all(struct run *r, const struct options *o)
 	return 0;
 }
 
-/* A parameter used as an action's value must also be in the action's range. */
-static int check_param_range(const struct run *r, const struct meta_param *p, int64_t encoded)
+/* `for` and `hold` times: the range compiler/check.c gives them. */
+#define MAX_TIME_NS (86400 * 1e9)
+
+/* The range the compiler checks an expression against (compiler/check.c), in base units
+ * (pages, ns), and the expression as the user knows it. 0 when nothing is checked. */
+static int expr_range(const struct run *r, const struct meta_expr *e, double *min, double *max,
+		      const char **too_small, const char **too_large, char *desc, size_t size)
 {
-	for (int i = 0; i < r->meta.nactions; i++) {
-		const struct meta_action *a = &r->meta.actions[i];
-		const struct action_kind *k = action_find(a->kind);
-		if (!k || strcmp(a->value, p->name) != 0 || (k->max == 0 && k->min == 0))
+	const struct meta_action *a = e->of_action ? &r->meta.actions[e->index] : NULL;
+	const struct meta_rule *rule = &r->meta.rules[a ? a->rule : e->index];
+	const struct action_kind *k = a ? action_find(a->kind) : NULL;
+	if (a && strcmp(e->what, "value") == 0) {
+		if (!k || (k->min == 0 && k->max == 0))
+			return 0;
+		snprintf(desc, size, "%s:%d: %s(%s) %s %s", rule->file, a->line, a->kind,
+			 r->meta.cgroups[a->target].name, k->assign == ASSIGN_ADD ? "+=" : "=", a->value);
+		*min = k->min, *max = k->max, *too_small = k->too_small, *too_large = k->too_large;
+		return 1;
+	}
+	snprintf(desc, size, "%s:%d: %s %s", rule->file, a ? a->line : rule->line, e->what,
+		 a ? a->hold : rule->for_);
+	*min = 0, *max = MAX_TIME_NS;
+	*too_small = *too_large = "times are 0s to 24h";
+	return 1;
+}
+
+/* An expression's value in base units, with the unit to show it in. */
+static double expr_amount(const struct meta_expr *e, int64_t value, double *shown, const char **unit)
+{
+	int number = strcmp(e->type, "number") == 0, duration = strcmp(e->type, "duration") == 0;
+	double amount = number ? (double)value / IR_NUMBER_SCALE : (double)value;
+	*shown = duration ? amount / 1e6 : amount;
+	*unit = duration ? "ms" : "pages";
+	return amount;
+}
+
+/* Every expression the compiler range-checked that reads a --set parameter is checked
+ * again with the values set (parameters are checked by the compiler with their defaults). */
+static int check_ranges(const struct run *r, const struct options *o)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < r->meta.nexprs; i++) {
+		const struct meta_expr *e = &r->meta.exprs[i];
+		int64_t value;
+		uint64_t uses;
+		if (bind_eval(e->rpn, r->params, r->meta.nparams, page_size, &value, &uses) != 0)
+			return fail("%s: metadata expression '%s' is malformed: rebuild it with this memcgc",
+				    o->object, e->rpn);
+		const struct meta_param *set = NULL;
+		for (int p = 0; p < r->meta.nparams && p < 64 && !set; p++)
+			if ((uses >> p & 1) && option_value(o->sets, o->nsets, r->meta.params[p].name))
+				set = &r->meta.params[p];
+		double min, max, shown;
+		const char *too_small, *too_large, *unit;
+		char desc[600];
+		if (!set || !expr_range(r, e, &min, &max, &too_small, &too_large, desc, sizeof(desc)))
 			continue;
-		double amount = (double)encoded;   /* ns for durations, pages for sizes */
-		if (amount < k->min || amount > k->max)
-			return fail("--set %s: %s %s %s is out of range: %s", p->name, k->name,
-				    k->assign == ASSIGN_ADD ? "+=" : "=", p->name,
-				    amount < k->min ? k->too_small : k->too_large);
+		double amount = expr_amount(e, value, &shown, &unit);
+		if (amount < min || amount > max)
+			return fail("--set %s=%s: %s is %.10g %s, out of range: %s", set->name,
+				    option_value(o->sets, o->nsets, set->name), desc, shown, unit,
+				    amount < min ? too_small : too_large);
 	}
 	return 0;
 }
@@ -245,8 +294,6 @@ static int set_params(struct run *r, const struct options *o)
 		const char *text = option_value(o->sets, o->nsets, p->name);
 		if (text && bind_param(p, text, page_size, &encoded, why, sizeof(why)) != 0)
 			return fail("%s", why);
-		if (text && check_param_range(r, p, encoded) != 0)
-			return 1;
 		r->params[i] = encoded;
 		char var[80];
 		snprintf(var, sizeof(var), "param_%s", p->name);
@@ -258,6 +305,8 @@ static int set_params(struct run *r, const struct options *o)
 		if (!meta_param(&r->meta, option_name(o->sets[k], name, sizeof(name))))
 			return fail("%s: the policy has no parameter '%s'", o->object, name);
 	}
+	if (check_ranges(r, o) != 0)
+		return 1;
 	return policy_object_set_rodata(&r->po, "page_size", (uint64_t)page_size) ? fail("%s", r->po.error) : 0;
 }
 

@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for p in examples/priority.mcp stdlib/tiers.mcp examples/tour.mcp; do
+for p in examples/priority.mcp stdlib/tiers.mcp examples/tour.mcp tests/runtime/ranges.mcp; do
 	"$memcgc" -o "$work/$(basename "$p" .mcp).o" "$p" 2>/dev/null
 done
 for b in v2 v6 v7 none notracepoint; do
@@ -79,8 +79,15 @@ check err-unknown-cgroup 1 "the policy has no cgroup 'middle'" "$run" --dry-run 
 check err-unknown-param 1 "the policy has no parameter 'treshold'" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --set treshold=5/s "$prio"
 check err-param-unit 1 "--set boost=4MB: unknown unit 'MB' (did you mean 'MiB'?)" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=4MB "$prio"
 check err-param-type 1 "--set threshold=4MiB: threshold is a rate (default 100/s), not a size" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set threshold=4MiB "$prio"
-check err-param-range 1 "--set tier_delay: high_delay = tier_delay is out of range: the kernel clamps throttle delays to 2 s" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set tier_delay=3s "$tiers"
-check err-param-size-range 1 "--set boost: over_high += boost is out of range: it adds nothing below one page" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=0B "$prio"
+check err-param-range 1 "--set tier_delay=3s: stdlib/tiers.mcp:18: high_delay(low) = tier_delay is 3000 ms, out of range: the kernel clamps throttle delays to 2 s" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set tier_delay=3s "$tiers"
+check err-param-size-range 1 "--set boost=0B: examples/priority.mcp:8: over_high(low) += boost is 0 pages, out of range: it adds nothing below one page" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=0B "$prio"
+# a parameter inside an expression, and in hold and for times: the compiler's ranges
+ranges=$work/ranges.o
+check err-range-expr-large 1 "--set delay=1500ms: tests/runtime/ranges.mcp:9: high_delay(low) = delay * 2 is 3000 ms, out of range: the kernel clamps throttle delays to 2 s" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set delay=1500ms "$ranges"
+check err-range-expr-small 1 "--set delay=5ms: tests/runtime/ranges.mcp:9: high_delay(low) = delay * 2 is 10 ms, out of range: the kernel does not sleep for delays of HZ/100 or less" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set delay=5ms "$ranges"
+check err-range-hold 1 "--set linger=25h: tests/runtime/ranges.mcp:9: hold linger is 90000000 ms, out of range: times are 0s to 24h" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set linger=25h "$ranges"
+check err-range-for 1 "--set settle=30h: tests/runtime/ranges.mcp:8: for settle is 108000000 ms, out of range: times are 0s to 24h" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set settle=30h "$ranges"
+check range-expr-in-range 0 "rule 0 (line 8) idle   fired 0" "$run" --dry-run --duration 1.2s --cgroup high="$high" --cgroup low="$low" --set delay=500ms --set linger=24h "$ranges"
 check err-override-dry 2 "--allow-override has no meaning with --dry-run" "$run" --dry-run --allow-override "$prio"
 check err-not-root 1 "loading BPF programs needs root" setpriv --reuid=nobody --regid=nogroup --clear-groups "$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$prio"
 
