@@ -22,7 +22,7 @@ check() {
 	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out")"; fi
 }
 cleanup() {
-	for d in "$high/child" "$high" "$low"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+	for d in "$high/child" "$high/child2" "$high" "$low"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
 	rm -f /var/tmp/memcgc-rt-file.$$
 }
 trap cleanup EXIT
@@ -109,9 +109,13 @@ if [ $status = 0 ] && grep -q "rule 0 (line 7) ACTIVE fired 1" "$work/dry.out" &
 else
 	fail dry-run-rule-on "exit $status; no active rule with a pgscan rate" "$(tail -8 "$work/dry.out")"
 fi
+active_rate=$(sed -nE 's/.*rule 0 \(line 7\) ACTIVE fired 1  when pgscan\(high\) > threshold:  pgscan\(high\) ([0-9.]+)\/s, threshold 50\/s$/\1/p' "$work/dry.out" | sort -g | tail -1)
+if [ -n "$active_rate" ] && python3 -c "import sys; sys.exit(not float('$active_rate') > 50)"; then
+	pass status-condition-values "pgscan(high) $active_rate/s > threshold 50/s"
+else fail status-condition-values "no ACTIVE status line with pgscan(high) above threshold 50/s" "$(grep "rule 0" "$work/dry.out" | head -3)"; fi
 if tail -3 "$work/dry.out" | grep -q "rule 0 (line 7) idle"; then pass dry-run-rule-off
 else fail dry-run-rule-off "the rule did not turn off once high stopped" "$(tail -4 "$work/dry.out")"; fi
-if grep -q "low: over_high 0 -> 1024 pages; rule 0 (line 7) holds: when pgscan(high) > threshold: pgscan(high)" "$work/dry.out"; then
+if grep -qE "low: over_high 0 -> 1024 pages; rule 0 \(line 7\) holds: when pgscan\(high\) > threshold: pgscan\(high\) [0-9.]+/s, threshold 50/s \(dry run" "$work/dry.out"; then
 	pass explain-on; else fail explain-on "no --explain line for the action turning on" "$(grep low: "$work/dry.out" | head -3)"; fi
 [ "$(counts)" = "$before" ] && pass dry-run-leaves-nothing || fail dry-run-leaves-nothing "prog/map/link counts $before -> $(counts)"
 [ "$(grep -c tracefs /proc/mounts)" = "$tracefs_before" ] && pass tracefs-as-found || fail tracefs-as-found "tracefs mounts changed"
@@ -138,8 +142,27 @@ for o in lines:
 on = [o for o in lines if o["rules"][0]["active"]]
 assert on and all(o["cgroups"]["low"]["hooks"]["over_high"] == 1024 for o in on), lines
 assert max(o["cgroups"]["high"]["rates"]["pgscan"] for o in lines) > 50
+for o in lines:   # each rule's condition terms: the signal's rate, the parameter as set
+    v = o["rules"][0]["values"]
+    assert [(t["term"], t["kind"], t["unit"]) for t in v] == [("pgscan(high)", "signal", "/s"), ("threshold", "param", "/s")], v
+    assert v[1]["value"] == 50, v
+assert any(o["rules"][0]["active"] and o["rules"][0]["values"][0]["value"] > 50 for o in lines), lines
+assert changes[0]["rules"][0]["values"][1] == {"term": "threshold", "kind": "param", "value": 50, "unit": "/s"}, changes
 PY
 then pass json; else fail json "JSON lines do not carry the rule turning on with high's rate" "$(head -3 "$work/dry.json")"; fi
+
+# terms of a condition with windows, and of another cgroup
+"$run" --dry-run --json --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/tour.o" > "$work/tour.json" 2>&1
+if python3 - "$work/tour.json" <<'PY'
+import json, sys
+o = json.loads(open(sys.argv[1]).readline())
+terms = [[(t["term"], t["kind"], t["unit"]) for t in r["values"]] for r in o["rules"]]
+assert terms == [[("pgscan(high)", "signal", "/s"), ("threshold", "param", "/s")],
+                 [("pgscan(high) over 5s", "signal", "/s"), ("pgrefill(high) over 5s", "signal", "/s"),
+                  ("pgfault(low)", "signal", "/s")]], terms
+assert o["rules"][1]["values"][2]["value"] == o["cgroups"]["low"]["rates"]["pgfault"], o
+PY
+then pass json-condition-terms; else fail json-condition-terms "tour.o's rules lack their terms" "$(head -c 600 "$work/tour.json")"; fi
 
 # a cgroup created below high while memcg-run runs counts for high within a second;
 # -q prints only what changed
@@ -157,6 +180,29 @@ else fail descendant-created-while-running "events in high/child did not count f
 statuses=$(grep -c "rule 0 (line 7)" "$work/child.out")
 if [ "$statuses" -ge 2 ] && [ "$statuses" -le 6 ]; then pass quiet-prints-changes "$statuses of 25 intervals printed"
 else fail quiet-prints-changes "$statuses of 25 intervals printed" "$(cat "$work/child.out")"; fi
+
+# the cgroup-id map follows cgroups created and removed below high within a second, even
+# with a status only every 5 s; events in a new child count for high in that time
+slots() { bpftool -j map dump name cgroup_slots | python3 -c 'import json,sys; print(" ".join(str(e["formatted"]["key"]) for e in json.load(sys.stdin)))'; }
+sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
+"$run" --dry-run --interval 5s --cgroup high="$high" --cgroup low="$low" --set threshold=50/s \
+	--duration 5.5s "$prio" > "$work/rescan.out" 2>&1 &
+runner=$!
+sleep 1
+mkdir "$high/child2"
+child_id=$(stat -c %i "$high/child2")
+sleep 1
+if grep -qw "$child_id" <<<"$(slots)"; then pass rescan-adds-within-a-second
+else fail rescan-adds-within-a-second "cgroup id $child_id of high/child2 not in cgroup_slots 1 s after mkdir" "$(slots)"; fi
+sh -c "echo \$\$ > $high/child2/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
+rmdir "$high/child2"
+sleep 1
+if ! grep -qw "$child_id" <<<"$(slots)"; then pass rescan-removes-within-a-second
+else fail rescan-removes-within-a-second "cgroup id $child_id still in cgroup_slots 1 s after rmdir" "$(slots)"; fi
+wait $runner
+if grep -q "rule 0 (line 7) .* fired 1 " "$work/rescan.out" && [ "$(grep -c "rule 0 (line 7)" "$work/rescan.out")" = 2 ]; then
+	pass rescan-counts-between-statuses
+else fail rescan-counts-between-statuses "events in high/child2 did not fire the rule before the 5 s status" "$(cat "$work/rescan.out")"; fi
 
 # --pin DIR keeps the policy after memcg-run exits; --unpin DIR removes it
 bpffs=$(mktemp -d /tmp/memcgc-bpffs.XXXXXX)
