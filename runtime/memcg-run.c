@@ -354,12 +354,42 @@ static int check_kernel(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* The policy file a verifier log's FILE:LINE names (line info keeps only the base name). */
+static const char *policy_file(const struct policy_meta *m, const char *base, int line)
+{
+	for (int i = 0; i < m->nrules; i++) {
+		const char *file = m->rules[i].file, *slash = strrchr(file, '/');
+		int here = m->rules[i].line == line;
+		for (int a = 0; a < m->nactions && !here; a++)
+			here = m->actions[a].rule == i && m->actions[a].line == line;
+		if (here && strcmp(slash ? slash + 1 : file, base) == 0)
+			return file;
+	}
+	return base;
+}
+
+/* A program the verifier rejected: one line with the policy line, then its last words. */
+static int fail_verifier(const struct run *r)
+{
+	const struct verifier_rejection *v = &r->po.verifier;
+	if (v->line)
+		fail("%s: the kernel's verifier rejected program %s at %s:%d (%s): %s; memcgc made "
+		     "code this kernel refuses: report it with the lines below", r->object, v->prog,
+		     policy_file(&r->meta, v->file, v->line), v->line, v->text, v->reason);
+	else
+		fail("%s: the kernel's verifier rejected program %s: %s; no policy line (built "
+		     "without memcgc -g): rebuild with -g to see it, and report it with the lines "
+		     "below", r->object, v->prog, v->reason);
+	fputs(v->tail, stderr);
+	return 1;
+}
+
 static int load_and_attach(struct run *r, const struct options *o)
 {
 	char ops[16];
 	snprintf(ops, sizeof(ops), "ops_%s", r->probe.abi);
 	if (policy_object_load(&r->po, o->dry_run || !r->meta.nactions ? NULL : ops) != 0)
-		return fail("%s", r->po.error);
+		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
 	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
 	if (sync_ids(r) != 0)
 		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));

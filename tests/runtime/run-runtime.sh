@@ -11,6 +11,7 @@ root=/sys/fs/cgroup/memory
 high=$root/memcgc-rt-high.$$ low=$root/memcgc-rt-low.$$
 mkdir -p "$work"
 
+counts() { echo "$(bpftool prog show | grep -c '^[0-9]') $(bpftool map show | grep -c '^[0-9]') $(bpftool link show | grep -c '^[0-9]')"; }
 pass() { echo "PASS runtime/$1${2:+ ($2)}"; }
 fail() { echo "FAIL runtime/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
 # check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
@@ -91,8 +92,37 @@ check range-expr-in-range 0 "rule 0 (line 8) idle   fired 0" "$run" --dry-run --
 check err-override-dry 2 "--allow-override has no meaning with --dry-run" "$run" --dry-run --allow-override "$prio"
 check err-not-root 1 "loading BPF programs needs root" setpriv --reuid=nobody --regid=nogroup --clear-groups "$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$prio"
 
+# a program the verifier rejects: the first stack store of .text (the rules' code) patched
+# to write above the frame; the error names the policy line from the -g line info
+patch_stack_store() {   # IN.o OUT.o
+	llvm-objcopy-19 --dump-section .text="$work/text.bin" "$1" &&
+	python3 - "$work/text.bin" <<'PY' && llvm-objcopy-19 --update-section .text="$work/text.bin" "$1" "$2"
+import sys
+path = sys.argv[1]
+code = bytearray(open(path, "rb").read())
+for i in range(0, len(code), 8):   # *(u64 *)(r10 - N) = rX  ->  *(u64 *)(r10 + 16) = rX
+    if code[i] == 0x7b and code[i + 1] & 0x0f == 10 and code[i + 3] & 0x80:
+        code[i + 2:i + 4] = (16).to_bytes(2, "little")
+        break
+else:
+    sys.exit("no stack store in .text")
+open(path, "wb").write(code)
+PY
+}
+"$memcgc" -g -o "$work/priority-g.o" examples/priority.mcp
+patch_stack_store "$work/priority-g.o" "$work/rejected-g.o"
+patch_stack_store "$prio" "$work/rejected.o"
+before=$(counts)
+out=$("$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/rejected-g.o" 2>&1); status=$?
+if [ $status = 1 ] && grep -qF "memcg-run: error: $work/rejected-g.o: the kernel's verifier rejected program count_memcg_events at examples/priority.mcp:7 (when pgscan(high) > threshold:): invalid write to stack R10 off=16 size=8; memcgc made code this kernel refuses" <<<"$out" &&
+   [ "$(grep -c '^    ' <<<"$out")" -ge 3 ] && grep -qx "    invalid write to stack R10 off=16 size=8" <<<"$out" &&
+   [ "$(grep -vc '^    ' <<<"$out")" = 1 ]; then pass verifier-rejection-policy-line
+else fail verifier-rejection-policy-line "exit $status" "$(head -6 <<<"$out")"; fi
+check verifier-rejection-without-g 1 "rejected program count_memcg_events: invalid write to stack R10 off=16 size=8; no policy line (built without memcgc -g): rebuild with -g to see it" \
+	"$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/rejected.o"
+[ "$(counts)" = "$before" ] && pass verifier-rejection-leaves-nothing || fail verifier-rejection-leaves-nothing "prog/map/link counts $before -> $(counts)"
+
 # --dry-run with a memory workload in high: its pgscan rate, the rule on, then off
-counts() { echo "$(bpftool prog show | grep -c '^[0-9]') $(bpftool map show | grep -c '^[0-9]') $(bpftool link show | grep -c '^[0-9]')"; }
 before=$(counts)
 tracefs_before=$(grep -c tracefs /proc/mounts)
 file=/var/tmp/memcgc-rt-file.$$
