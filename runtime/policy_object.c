@@ -191,34 +191,52 @@ static void read_rejection(struct verifier_rejection *v, const char *prog, const
 				(int)strcspn(lines[i], "\n"), lines[i]);
 }
 
+/* With a log buffer of its own, a program is loaded without a log, and only if the
+ * verifier rejects it is it loaded again with log level 1 into the buffer. */
+static void give_logs(struct policy_object *po, char **logs)
+{
+	struct bpf_program *prog;
+	int i = 0;
+	bpf_object__for_each_program(prog, po->obj) {
+		if (i == MAX_PROGS)
+			break;
+		logs[i] = calloc(1, LOG_SIZE);
+		if (logs[i])
+			bpf_program__set_log_buf(prog, logs[i], LOG_SIZE);
+		i++;
+	}
+}
+
+/* Reads the first non-empty log (the rejected program's) into po->verifier; frees them. */
+static void take_logs(struct policy_object *po, char **logs)
+{
+	struct bpf_program *prog;
+	int i = 0;
+	memset(&po->verifier, 0, sizeof(po->verifier));
+	bpf_object__for_each_program(prog, po->obj) {
+		if (i == MAX_PROGS)
+			break;
+		if (logs[i] && logs[i][0] && !po->verifier.rejected)
+			read_rejection(&po->verifier, bpf_program__name(prog), logs[i]);
+		bpf_program__set_log_buf(prog, NULL, 0);
+		free(logs[i++]);
+	}
+}
+
 int policy_object_load(struct policy_object *po, const char *ops_map)
 {
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, po->obj)
 		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
 			bpf_map__set_autocreate(map, ops_map && strcmp(bpf_map__name(map), ops_map) == 0);
-	/* with a log buffer of its own, a program is loaded without a log, and only if the
-	 * verifier rejects it is it loaded again with log level 1 into the buffer */
 	char *logs[MAX_PROGS] = { 0 };
-	struct bpf_program *prog;
-	int n = 0;
-	bpf_object__for_each_program(prog, po->obj)
-		if (n < MAX_PROGS && (logs[n] = calloc(1, LOG_SIZE)))
-			bpf_program__set_log_buf(prog, logs[n++], LOG_SIZE);
+	give_logs(po, logs);
 	held.on = true;
 	held.len = 0;
 	held.text[0] = 0;
 	int err = bpf_object__load(po->obj);
 	held.on = false;
-	memset(&po->verifier, 0, sizeof(po->verifier));
-	n = 0;
-	bpf_object__for_each_program(prog, po->obj) {
-		if (n < MAX_PROGS && logs[n] && err && logs[n][0] && !po->verifier.rejected)
-			read_rejection(&po->verifier, bpf_program__name(prog), logs[n]);
-		if (n < MAX_PROGS)
-			bpf_program__set_log_buf(prog, NULL, 0);
-		free(n < MAX_PROGS ? logs[n++] : NULL);
-	}
+	take_logs(po, logs);
 	if (err && !po->verifier.rejected)
 		fputs(held.text, stderr);
 	if (err && po->verifier.rejected)
