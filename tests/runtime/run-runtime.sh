@@ -57,6 +57,17 @@ check err-not-memcgc 1 "not a memcgc object (no .memcgc.meta section)" "$run" --
 printf 'memcgc-object 9\nend\n' > "$work/meta9.txt"
 llvm-objcopy-19 --update-section .memcgc.meta="$work/meta9.txt" "$prio" "$work/meta9.o"
 check err-format 1 "made by an incompatible memcgc (metadata format 'memcgc-object 9" "$run" --inspect "$work/meta9.o"
+# the metadata's term and expr records are read strictly; format 1 is refused
+llvm-objcopy-19 --dump-section .memcgc.meta="$work/meta.txt" "$prio"
+meta_variant() {   # NAME SED-EXPRESSION: priority.o with its metadata edited
+	sed "$2" "$work/meta.txt" > "$work/meta-$1.txt"
+	llvm-objcopy-19 --update-section .memcgc.meta="$work/meta-$1.txt" "$prio" "$work/meta-$1.o"
+}
+meta_variant v1 's/^memcgc-object 2$/memcgc-object 1/'
+check err-format-1 1 "made by an incompatible memcgc (metadata format 'memcgc-object 1', this memcg-run reads 'memcgc-object 2'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v1.o"
+meta_variant term 's/^term 0 signal 0 /term 0 signal 7 /'
+check err-meta-term 1 "metadata line 12 is malformed: 'term 0 signal 7 \"pgscan(high)\"'" "$run" --inspect "$work/meta-term.o"
+meta_variant expr 's/^expr action 0 value size "p1"$/expr action 0 value size "p1 +"/'
 check err-no-file 1 "nonexistent.o: cannot read it: No such file or directory" "$run" --inspect "$work/nonexistent.o"
 check err-btf-alone 2 "--btf goes with --probe" "$run" --btf "$work/btf-v2.o" "$prio"
 check err-no-object 2 "no policy object given" "$run"
@@ -76,6 +87,7 @@ fi
 rmdir "$v2"
 mkdir -p "$high" "$low"
 echo 32M > "$high/memory.limit_in_bytes"
+check err-meta-expr 1 "metadata expression 'p1 +' is malformed: rebuild it with this memcgc" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$work/meta-expr.o"
 check err-unknown-cgroup 1 "the policy has no cgroup 'middle'" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --cgroup middle="$low" "$prio"
 check err-unknown-param 1 "the policy has no parameter 'treshold'" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --set treshold=5/s "$prio"
 check err-param-unit 1 "--set boost=4MB: unknown unit 'MB' (did you mean 'MiB'?)" "$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set boost=4MB "$prio"
