@@ -160,8 +160,8 @@ static double term_value(const struct run *r, const struct meta_term *t, uint64_
 	return (double)r->params[t->index];
 }
 
-/* `TERM VALUE UNIT, ...` for each term of a rule's condition. */
-static void print_values(const struct run *r, int rule, uint64_t now)
+/* `TERM VALUE UNIT, ...` for each term of a rule's condition, after `lead`. */
+static void print_values(const struct run *r, int rule, uint64_t now, const char *lead)
 {
 	int first = 1;
 	for (int i = 0; i < r->meta.nterms; i++) {
@@ -170,7 +170,7 @@ static void print_values(const struct run *r, int rule, uint64_t now)
 		if (t->rule != rule)
 			continue;
 		double v = term_value(r, t, now, &unit);
-		printf(t->is_param ? "%s%s %g%s%s" : "%s%s %.1f%s%s", first ? "" : ", ", t->text, v,
+		printf(t->is_param ? "%s%s %g%s%s" : "%s%s %.1f%s%s", first ? lead : ", ", t->text, v,
 		       unit[0] == '/' || !unit[0] ? "" : " ", unit);
 		first = 0;
 	}
@@ -234,10 +234,10 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 {
 	const struct policy_meta *m = &r->meta;
 	for (int i = 0; i < m->nrules; i++) {
-		printf("[%7.1fs] rule %d (line %d) %-6s fired %llu  %s  ", t, i, m->rules[i].line,
+		printf("[%7.1fs] rule %d (line %d) %-6s fired %llu  %s", t, i, m->rules[i].line,
 		       states[i].active ? "ACTIVE" : "idle", (unsigned long long)states[i].fired,
 		       m->rules[i].text);
-		print_values(r, i, now);
+		print_values(r, i, now, "  ");
 		printf("\n");
 	}
 	for (int s = 0; s < m->ncgroups; s++) {
@@ -351,9 +351,9 @@ static void explain(const struct run *r, double t, int s, int k, uint64_t was, u
 		if (act->target != s || strcmp(act->kind, hook_kinds[k].kind) != 0)
 			continue;
 		const struct meta_rule *rule = &m->rules[act->rule];
-		printf("; rule %d (line %d) %s: %s ", act->rule, rule->line,
+		printf("; rule %d (line %d) %s: %s", act->rule, rule->line,
 		       states[act->rule].active ? "holds" : "does not hold", rule->text);
-		print_values(r, act->rule, now);
+		print_values(r, act->rule, now, " ");
 	}
 	printf("%s\n", r->dry_run ? " (dry run: the kernel is told nothing)" : "");
 }
