@@ -112,6 +112,94 @@ static void put_counters(struct text *t, const struct policy_ir *ir)
 	}
 }
 
+/* A signal term as memcgc writes it: `pgscan(high)`, `event(high, ITEM)`, with
+ * ` over W` when its window is not the default 1 s. */
+static void put_signal_term(struct text *t, const struct policy_ir *ir, int rule,
+			    const struct node *n)
+{
+	const struct ir_counter *c = ir->counters.items[n->counter];
+	char term[256], window[64];
+	if (n->signal)
+		snprintf(term, sizeof(term), "%s(%s)", c->signal, n->cgroup->name);
+	else
+		snprintf(term, sizeof(term), "event(%s, %s)", n->cgroup->name, c->events[0]);
+	if (c->window_ms != 1000)
+		snprintf(term + strlen(term), sizeof(term) - strlen(term), " over %s",
+			 value_str((struct value){ T_DURATION, (double)c->window_ms * 1e6, 0 }, window,
+				   (int)sizeof(window)));
+	put(t, "term %d signal %d ", rule, c->index);
+	put_quoted(t, term);
+	put(t, "\n");
+}
+
+/* Each counter and parameter a rule's condition reads, once, in source order. `seen` has
+ * a byte per counter, then a byte per parameter. */
+static void put_terms(struct text *t, const struct policy_ir *ir, int rule, const struct node *n,
+		      unsigned char *seen)
+{
+	if (!n)
+		return;
+	unsigned char *param_seen = seen + ir->counters.len;
+	if (n->kind == N_SIGNAL && !seen[n->counter]) {
+		seen[n->counter] = 1;
+		put_signal_term(t, ir, rule, n);
+	} else if (n->kind == N_PARAM && !param_seen[n->param->index]) {
+		param_seen[n->param->index] = 1;
+		put(t, "term %d param %d ", rule, n->param->index);
+		put_quoted(t, n->param->name);
+		put(t, "\n");
+	}
+	put_terms(t, ir, rule, n->a, seen);
+	put_terms(t, ir, rule, n->b, seen);
+}
+
+/* A constant expression in postfix, in the run-time encoding, as the BPF code computes it:
+ * `pN` parameter N, `kN` the integer N, `zB+P` a size of B bytes and P pages (pages with
+ * the running kernel's page size), `+ - * / neg` (`*` and `/` rescale by 1000, one side
+ * being a number in thousandths). */
+static void put_rpn(struct text *t, const struct node *n)
+{
+	static const char *const ops[] = { [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*",
+					   [OP_DIV] = "/" };
+	switch (n->kind) {
+	case N_PARAM:
+		put(t, " p%d", n->param->index);
+		break;
+	case N_QUANTITY:
+		if (n->value.type == T_SIZE)
+			put(t, " z%.0f+%.0f", n->value.v, n->value.pages);
+		else
+			put(t, " k%lld", (long long)ir_encode(n->value));
+		break;
+	case N_UNARY:
+		put_rpn(t, n->a);
+		put(t, " neg");
+		break;
+	case N_BINARY:
+		put_rpn(t, n->a);
+		put_rpn(t, n->b);
+		put(t, " %s", n->op < sizeof(ops) / sizeof(ops[0]) && ops[n->op] ? ops[n->op] : "?");
+		break;
+	default:
+		put(t, " ?");
+		break;
+	}
+}
+
+/* `expr OWNER INDEX WHAT TYPE "RPN"`: an expression memcg-run range-checks when a
+ * parameter in it is set. */
+static void put_expr_rpn(struct text *t, const char *owner, int index, const char *what,
+			 const struct node *n)
+{
+	if (!n)
+		return;
+	struct text rpn = { .arena = t->arena };
+	put_rpn(&rpn, n);
+	put(t, "expr %s %d %s %s ", owner, index, what, vtype_word(n->type));
+	put_quoted(t, rpn.buf + 1);
+	put(t, "\n");
+}
+
 static void put_rules(struct text *t, struct policy *p, const struct policy_ir *ir)
 {
 	for (int i = 0; i < ir->rules.len; i++) {
@@ -123,6 +211,9 @@ static void put_rules(struct text *t, struct policy *p, const struct policy_ir *
 		put(t, " text ");
 		put_quoted(t, r->text);
 		put(t, "\n");
+		unsigned char *seen = arena_alloc(&p->arena, (size_t)(ir->counters.len + p->params.len + 1));
+		put_terms(t, ir, r->index, r->ast->cond, seen);
+		put_expr_rpn(t, "rule", r->index, "for", r->ast->for_);
 	}
 	for (int i = 0; i < ir->actions.len; i++) {
 		const struct ir_action *a = ir->actions.items[i];
@@ -137,6 +228,8 @@ static void put_rules(struct text *t, struct policy *p, const struct policy_ir *
 			if (k->hook[abi])
 				put(t, " %s:%s", abis[abi].name, k->hook[abi]);
 		put(t, "\n");
+		put_expr_rpn(t, "action", a->index, "value", a->ast->value);
+		put_expr_rpn(t, "action", a->index, "hold", a->ast->hold);
 	}
 }
 

@@ -206,3 +206,61 @@ int bind_param(const struct meta_param *p, const char *text, long page_size, int
 	}
 	return 0;
 }
+
+/* a / b rounding toward zero, 0 when b is 0: BPF's division (compiler/emit.c sdiv). */
+static int64_t div0(int64_t a, int64_t b)
+{
+	return b ? a / b : 0;
+}
+
+static int apply_op(const char *op, int64_t *stack, int *n)
+{
+	static const char *const ops[] = { "+", "-", "*", "/" };
+	if (strcmp(op, "neg") == 0 && *n >= 1) {
+		stack[*n - 1] = -stack[*n - 1];
+		return 0;
+	}
+	for (int i = 0; i < 4 && *n >= 2; i++) {
+		if (strcmp(op, ops[i]) != 0)
+			continue;
+		int64_t a = stack[*n - 2], b = stack[*n - 1];
+		int64_t results[] = { a + b, a - b, div0(a * b, IR_NUMBER_SCALE),
+				      div0(a * IR_NUMBER_SCALE, b) };
+		stack[*n - 2] = results[i];
+		(*n)--;
+		return 0;
+	}
+	return -1;
+}
+
+int bind_eval(const char *rpn, const int64_t *params, int nparams, long page_size,
+	      int64_t *value, uint64_t *uses)
+{
+	int64_t stack[32];
+	int n = 0;
+	char word[64];
+	*uses = 0;
+	for (const char *s = rpn; *s; s += strspn(s, " ")) {
+		size_t len = strcspn(s, " ");
+		snprintf(word, sizeof(word), "%.*s", (int)len, s);
+		s += len;
+		double bytes, pages;
+		int index;
+		if (n == 32)
+			return -1;
+		if (sscanf(word, "p%d", &index) == 1 && index >= 0 && index < nparams) {
+			stack[n++] = params[index];
+			*uses |= index < 64 ? 1ULL << index : 0;
+		} else if (word[0] == 'k') {
+			stack[n++] = strtoll(word + 1, NULL, 10);
+		} else if (sscanf(word, "z%lf+%lf", &bytes, &pages) == 2) {
+			stack[n++] = bind_size_pages(bytes, pages, page_size);
+		} else if (apply_op(word, stack, &n) != 0) {
+			return -1;
+		}
+	}
+	if (n != 1)
+		return -1;
+	*value = stack[0];
+	return 0;
+}

@@ -45,4 +45,10 @@ int64_t bind_size_pages(double bytes, double pages, long page_size);
 int bind_param(const struct meta_param *p, const char *text, long page_size, int64_t *encoded,
 	       char *why, int size);
 
+/* Evaluates an `expr` record's postfix text (docs/object-format.md) as the BPF code does,
+ * with the parameters' encoded values and this machine's page size. 0, or -1 if it is
+ * malformed. `uses` gets a bit per parameter index below 64 that the expression reads. */
+int bind_eval(const char *rpn, const int64_t *params, int nparams, long page_size,
+	      int64_t *value, uint64_t *uses);
+
 #endif

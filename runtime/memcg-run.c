@@ -217,19 +217,68 @@ static int bind_all(struct run *r, const struct options *o)
 	return 0;
 }
 
-/* A parameter used as an action's value must also be in the action's range. */
-static int check_param_range(const struct run *r, const struct meta_param *p, int64_t encoded)
+/* `for` and `hold` times: the range compiler/check.c gives them. */
+#define MAX_TIME_NS (86400 * 1e9)
+
+/* The range the compiler checks an expression against (compiler/check.c), in base units
+ * (pages, ns), and the expression as the user knows it. 0 when nothing is checked. */
+static int expr_range(const struct run *r, const struct meta_expr *e, double *min, double *max,
+		      const char **too_small, const char **too_large, char *desc, size_t size)
 {
-	for (int i = 0; i < r->meta.nactions; i++) {
-		const struct meta_action *a = &r->meta.actions[i];
-		const struct action_kind *k = action_find(a->kind);
-		if (!k || strcmp(a->value, p->name) != 0 || (k->max == 0 && k->min == 0))
+	const struct meta_action *a = e->of_action ? &r->meta.actions[e->index] : NULL;
+	const struct meta_rule *rule = &r->meta.rules[a ? a->rule : e->index];
+	const struct action_kind *k = a ? action_find(a->kind) : NULL;
+	if (a && strcmp(e->what, "value") == 0) {
+		if (!k || (k->min == 0 && k->max == 0))
+			return 0;
+		snprintf(desc, size, "%s:%d: %s(%s) %s %s", rule->file, a->line, a->kind,
+			 r->meta.cgroups[a->target].name, k->assign == ASSIGN_ADD ? "+=" : "=", a->value);
+		*min = k->min, *max = k->max, *too_small = k->too_small, *too_large = k->too_large;
+		return 1;
+	}
+	snprintf(desc, size, "%s:%d: %s %s", rule->file, a ? a->line : rule->line, e->what,
+		 a ? a->hold : rule->for_);
+	*min = 0, *max = MAX_TIME_NS;
+	*too_small = *too_large = "times are 0s to 24h";
+	return 1;
+}
+
+/* An expression's value in base units, with the unit to show it in. */
+static double expr_amount(const struct meta_expr *e, int64_t value, double *shown, const char **unit)
+{
+	int number = strcmp(e->type, "number") == 0, duration = strcmp(e->type, "duration") == 0;
+	double amount = number ? (double)value / IR_NUMBER_SCALE : (double)value;
+	*shown = duration ? amount / 1e6 : amount;
+	*unit = duration ? "ms" : "pages";
+	return amount;
+}
+
+/* Every expression the compiler range-checked that reads a --set parameter is checked
+ * again with the values set (parameters are checked by the compiler with their defaults). */
+static int check_ranges(const struct run *r, const struct options *o)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < r->meta.nexprs; i++) {
+		const struct meta_expr *e = &r->meta.exprs[i];
+		int64_t value;
+		uint64_t uses;
+		if (bind_eval(e->rpn, r->params, r->meta.nparams, page_size, &value, &uses) != 0)
+			return fail("%s: metadata expression '%s' is malformed: rebuild it with this memcgc",
+				    o->object, e->rpn);
+		const struct meta_param *set = NULL;
+		for (int p = 0; p < r->meta.nparams && p < 64 && !set; p++)
+			if ((uses >> p & 1) && option_value(o->sets, o->nsets, r->meta.params[p].name))
+				set = &r->meta.params[p];
+		double min, max, shown;
+		const char *too_small, *too_large, *unit;
+		char desc[600];
+		if (!set || !expr_range(r, e, &min, &max, &too_small, &too_large, desc, sizeof(desc)))
 			continue;
-		double amount = (double)encoded;   /* ns for durations, pages for sizes */
-		if (amount < k->min || amount > k->max)
-			return fail("--set %s: %s %s %s is out of range: %s", p->name, k->name,
-				    k->assign == ASSIGN_ADD ? "+=" : "=", p->name,
-				    amount < k->min ? k->too_small : k->too_large);
+		double amount = expr_amount(e, value, &shown, &unit);
+		if (amount < min || amount > max)
+			return fail("--set %s=%s: %s is %.10g %s, out of range: %s", set->name,
+				    option_value(o->sets, o->nsets, set->name), desc, shown, unit,
+				    amount < min ? too_small : too_large);
 	}
 	return 0;
 }
@@ -245,8 +294,7 @@ static int set_params(struct run *r, const struct options *o)
 		const char *text = option_value(o->sets, o->nsets, p->name);
 		if (text && bind_param(p, text, page_size, &encoded, why, sizeof(why)) != 0)
 			return fail("%s", why);
-		if (text && check_param_range(r, p, encoded) != 0)
-			return 1;
+		r->params[i] = encoded;
 		char var[80];
 		snprintf(var, sizeof(var), "param_%s", p->name);
 		if (policy_object_set_rodata(&r->po, var, (uint64_t)encoded) != 0)
@@ -257,6 +305,8 @@ static int set_params(struct run *r, const struct options *o)
 		if (!meta_param(&r->meta, option_name(o->sets[k], name, sizeof(name))))
 			return fail("%s: the policy has no parameter '%s'", o->object, name);
 	}
+	if (check_ranges(r, o) != 0)
+		return 1;
 	return policy_object_set_rodata(&r->po, "page_size", (uint64_t)page_size) ? fail("%s", r->po.error) : 0;
 }
 
@@ -304,12 +354,42 @@ static int check_kernel(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* The policy file a verifier log's FILE:LINE names (line info keeps only the base name). */
+static const char *policy_file(const struct policy_meta *m, const char *base, int line)
+{
+	for (int i = 0; i < m->nrules; i++) {
+		const char *file = m->rules[i].file, *slash = strrchr(file, '/');
+		int here = m->rules[i].line == line;
+		for (int a = 0; a < m->nactions && !here; a++)
+			here = m->actions[a].rule == i && m->actions[a].line == line;
+		if (here && strcmp(slash ? slash + 1 : file, base) == 0)
+			return file;
+	}
+	return base;
+}
+
+/* A program the verifier rejected: one line with the policy line, then its last words. */
+static int fail_verifier(const struct run *r)
+{
+	const struct verifier_rejection *v = &r->po.verifier;
+	if (v->line)
+		fail("%s: the kernel's verifier rejected program %s at %s:%d (%s): %s; memcgc made "
+		     "code this kernel refuses: report it with the lines below", r->object, v->prog,
+		     policy_file(&r->meta, v->file, v->line), v->line, v->text, v->reason);
+	else
+		fail("%s: the kernel's verifier rejected program %s: %s; no policy line (built "
+		     "without memcgc -g): rebuild with -g to see it, and report it with the lines "
+		     "below", r->object, v->prog, v->reason);
+	fputs(v->tail, stderr);
+	return 1;
+}
+
 static int load_and_attach(struct run *r, const struct options *o)
 {
 	char ops[16];
 	snprintf(ops, sizeof(ops), "ops_%s", r->probe.abi);
 	if (policy_object_load(&r->po, o->dry_run || !r->meta.nactions ? NULL : ops) != 0)
-		return fail("%s", r->po.error);
+		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
 	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
 	if (sync_ids(r) != 0)
 		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
@@ -342,6 +422,10 @@ static void cleanup(struct run *r)
 	policy_object_close(&r->po);
 }
 
+/* Cgroups created or removed below a bound cgroup count (or stop counting) within a
+ * second, whatever the status interval. */
+#define RESCAN_S 0.5
+
 static int run_loop(struct run *r, const struct options *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -349,15 +433,21 @@ static int run_loop(struct run *r, const struct options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	report_start(r, o->dry_run, o->json);
-	double start = monotonic_s();
+	double start = monotonic_s(), rescanned = start;
 	while (!stop) {
 		double now = monotonic_s();
 		double next = now + o->interval;
 		if (o->duration && now - start >= o->duration)
 			break;
-		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration))
+		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration)) {
 			usleep(20000);
+			if (monotonic_s() - rescanned >= RESCAN_S) {
+				sync_ids(r);
+				rescanned = monotonic_s();
+			}
+		}
 		sync_ids(r);
+		rescanned = monotonic_s();
 		report_tick(r, monotonic_s() - start, o->json, o->quiet, o->explain);
 	}
 	return 0;

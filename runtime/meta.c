@@ -164,6 +164,32 @@ static int rec_action(struct policy_meta *m, struct line *l)
 	return a->target < 0 || a->target >= m->ncgroups || a->rule < 0 || a->rule >= m->nrules;
 }
 
+static int rec_term(struct policy_meta *m, struct line *l)
+{
+	if (m->nterms == META_MAX * 8 || l->n != 5)
+		return -1;
+	struct meta_term *t = &m->terms[m->nterms++];
+	t->rule = atoi(l->words[1]);
+	t->is_param = strcmp(l->words[2], "param") == 0;
+	t->index = atoi(l->words[3]);
+	int limit = t->is_param ? m->nparams : m->ncounters;
+	return COPY(t->text, l->words[4]) || (!t->is_param && strcmp(l->words[2], "signal") != 0) ||
+	       t->rule < 0 || t->rule >= m->nrules || t->index < 0 || t->index >= limit;
+}
+
+static int rec_expr(struct policy_meta *m, struct line *l)
+{
+	if (m->nexprs == META_MAX * 16 || l->n != 6)
+		return -1;
+	struct meta_expr *e = &m->exprs[m->nexprs++];
+	e->of_action = strcmp(l->words[1], "action") == 0;
+	e->index = atoi(l->words[2]);
+	int limit = e->of_action ? m->nactions : m->nrules;
+	return (!e->of_action && strcmp(l->words[1], "rule") != 0) || e->index < 0 ||
+	       e->index >= limit || COPY(e->what, l->words[3]) || COPY(e->type, l->words[4]) ||
+	       COPY(e->rpn, l->words[5]);
+}
+
 static const struct {
 	const char *name;
 	int min_words;
@@ -172,6 +198,7 @@ static const struct {
 	{ "policy", 2, rec_policy }, { "source", 2, rec_source }, { "source-hash", 2, rec_hash },
 	{ "abis", 2, rec_abis }, { "cgroup", 4, rec_cgroup }, { "param", 8, rec_param },
 	{ "counter", 12, rec_counter }, { "rule", 10, rec_rule }, { "action", 16, rec_action },
+	{ "term", 5, rec_term }, { "expr", 6, rec_expr },
 };
 
 int meta_parse(const char *text, struct policy_meta *m, char *error, int size)
@@ -187,8 +214,9 @@ int meta_parse(const char *text, struct policy_meta *m, char *error, int size)
 		p += len + (eol ? 1 : 0);
 		line_no++;
 		if (line_no == 1) {
-			if (strcmp(buf, "memcgc-object 1") != 0) {
-				snprintf(error, (size_t)size, "metadata format '%s' is not 'memcgc-object 1'", buf);
+			if (strcmp(buf, META_FORMAT_LINE) != 0) {
+				snprintf(error, (size_t)size, "metadata format '%s' is not '" META_FORMAT_LINE
+					 "'", buf);
 				return -1;
 			}
 			continue;

@@ -6,6 +6,9 @@
 
 enum { META_MAX = 64, META_TEXT = 256, META_HOOKS = 3 };
 
+/* The one format this reader understands (docs/object-format.md). */
+#define META_FORMAT_LINE "memcgc-object 2"
+
 struct meta_cgroup {
 	int slot;
 	char name[64];
@@ -33,6 +36,22 @@ struct meta_rule {
 	char file[META_TEXT], for_[64], text[META_TEXT];
 };
 
+/* A counter or parameter a rule's condition reads. */
+struct meta_term {
+	int rule, index;
+	int is_param;                   /* index is a param's, else a counter's */
+	char text[META_TEXT];           /* pgscan(high), threshold */
+};
+
+/* A constant expression in postfix, in the run-time encoding (`expr` records). */
+struct meta_expr {
+	int index;                      /* the rule's or action's */
+	int of_action;                  /* an action's value or hold, else a rule's for */
+	char what[8];                   /* for, value, hold */
+	char type[16];
+	char rpn[META_TEXT];
+};
+
 struct meta_hook {
 	char abi[8], member[48];
 };
@@ -53,7 +72,9 @@ struct policy_meta {
 	struct meta_counter counters[META_MAX * 4];
 	struct meta_rule rules[META_MAX * 4];
 	struct meta_action actions[META_MAX * 8];
-	int ncgroups, nparams, ncounters, nrules, nactions;
+	struct meta_term terms[META_MAX * 8];
+	struct meta_expr exprs[META_MAX * 16];
+	int ncgroups, nparams, ncounters, nrules, nactions, nterms, nexprs;
 };
 
 /* Parses the text; 0, or -1 with a message naming the line in `error`. */

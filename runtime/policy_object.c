@@ -17,6 +17,8 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "meta.h"
+
 #define META_SECTION ".memcgc.meta"
 
 static int fail(struct policy_object *po, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -58,10 +60,20 @@ static char *read_section(const char *path, const char *name)
 }
 
 /* libbpf's warnings, without its notes (it notes every section it does not know, such as
- * the metadata's). */
+ * the metadata's). While an object loads they are held back, to be printed only if the
+ * failure is not a verifier rejection (which memcg-run reports itself). */
+static struct { bool on; char text[4096]; size_t len; } held;
+
 static int print_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+	if (level != LIBBPF_WARN)
+		return 0;
+	if (!held.on)
+		return vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(held.text + held.len, sizeof(held.text) - held.len, fmt, ap);
+	held.len = n < 0 ? held.len : held.len + (size_t)n < sizeof(held.text) ? held.len + (size_t)n :
+		   sizeof(held.text) - 1;
+	return n;
 }
 
 int policy_object_open(struct policy_object *po, const char *path)
@@ -76,9 +88,11 @@ int policy_object_open(struct policy_object *po, const char *path)
 	po->meta = read_section(path, META_SECTION);
 	if (!po->meta)
 		return fail(po, "not a memcgc object (no %s section)", META_SECTION);
-	if (strncmp(po->meta, "memcgc-object 1\n", 16) != 0)
+	size_t first = strcspn(po->meta, "\n");
+	if (first != strlen(META_FORMAT_LINE) || strncmp(po->meta, META_FORMAT_LINE, first) != 0)
 		return fail(po, "made by an incompatible memcgc (metadata format '%.*s', this "
-			    "memcg-run reads 'memcgc-object 1')", (int)strcspn(po->meta, "\n"), po->meta);
+			    "memcg-run reads '" META_FORMAT_LINE "'): rebuild it with this memcgc",
+			    (int)first, po->meta);
 	po->obj = bpf_object__open_file(path, NULL);
 	if (!po->obj) {
 		int err = errno;
@@ -118,13 +132,116 @@ int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t
 	return fail(po, "has no variable '%s'", var);
 }
 
+/* The verifier's log of a rejected program (the kernel keeps the tail of a long log). */
+enum { LOG_SIZE = 1 << 20, MAX_PROGS = 32, TAIL_LINES = 8 };
+
+/* The start of each of the last `n` lines of `log`, oldest first; returns how many. */
+static int last_lines(const char *log, const char **lines, int n)
+{
+	int count = 0;
+	const char *end = log + strlen(log);
+	while (end > log && end[-1] == '\n')
+		end--;
+	for (const char *p = end; p > log && count < n; ) {
+		const char *start = p;
+		while (start > log && start[-1] != '\n')
+			start--;
+		lines[count++] = start;
+		p = start > log ? start - 1 : log;
+	}
+	for (int i = 0; i < count / 2; i++) {
+		const char *t = lines[i];
+		lines[i] = lines[count - 1 - i];
+		lines[count - 1 - i] = t;
+	}
+	return count;
+}
+
+/* "; TEXT @ FILE:LINE", the verifier's note of the source line an instruction comes from. */
+static void read_source_line(struct verifier_rejection *v, const char *line, int len)
+{
+	char buf[600];
+	snprintf(buf, sizeof(buf), "%.*s", len, line);
+	char *at = strstr(buf, " @ "), *colon = at ? strrchr(at, ':') : NULL;
+	if (strncmp(buf, "; ", 2) != 0 || !colon)
+		return;
+	*at = *colon = 0;
+	snprintf(v->text, sizeof(v->text), "%.*s", (int)sizeof(v->text) - 1, buf + 2);
+	snprintf(v->file, sizeof(v->file), "%.*s", (int)sizeof(v->file) - 1, at + 3);
+	v->line = atoi(colon + 1);
+}
+
+static void read_rejection(struct verifier_rejection *v, const char *prog, const char *log)
+{
+	memset(v, 0, sizeof(*v));
+	v->rejected = true;
+	snprintf(v->prog, sizeof(v->prog), "%s", prog);
+	for (const char *p = log; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0))
+		read_source_line(v, p, (int)strcspn(p, "\n"));
+	const char *lines[TAIL_LINES];
+	int n = last_lines(log, lines, TAIL_LINES), len = 0;
+	int reason = n - 1;             /* the verifier ends with "processed N insns ..." */
+	while (reason > 0 && strncmp(lines[reason], "processed ", 10) == 0)
+		reason--;
+	if (n)
+		snprintf(v->reason, sizeof(v->reason), "%.*s", (int)strcspn(lines[reason], "\n"),
+			 lines[reason]);
+	for (int i = 0; i < n && len < (int)sizeof(v->tail); i++)
+		len += snprintf(v->tail + len, sizeof(v->tail) - (size_t)len, "    %.*s\n",
+				(int)strcspn(lines[i], "\n"), lines[i]);
+}
+
+/* With a log buffer of its own, a program is loaded without a log, and only if the
+ * verifier rejects it is it loaded again with log level 1 into the buffer. */
+static void give_logs(struct policy_object *po, char **logs)
+{
+	struct bpf_program *prog;
+	int i = 0;
+	bpf_object__for_each_program(prog, po->obj) {
+		if (i == MAX_PROGS)
+			break;
+		logs[i] = calloc(1, LOG_SIZE);
+		if (logs[i])
+			bpf_program__set_log_buf(prog, logs[i], LOG_SIZE);
+		i++;
+	}
+}
+
+/* Reads the first non-empty log (the rejected program's) into po->verifier; frees them. */
+static void take_logs(struct policy_object *po, char **logs)
+{
+	struct bpf_program *prog;
+	int i = 0;
+	memset(&po->verifier, 0, sizeof(po->verifier));
+	bpf_object__for_each_program(prog, po->obj) {
+		if (i == MAX_PROGS)
+			break;
+		if (logs[i] && logs[i][0] && !po->verifier.rejected)
+			read_rejection(&po->verifier, bpf_program__name(prog), logs[i]);
+		bpf_program__set_log_buf(prog, NULL, 0);
+		free(logs[i++]);
+	}
+}
+
 int policy_object_load(struct policy_object *po, const char *ops_map)
 {
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, po->obj)
 		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
 			bpf_map__set_autocreate(map, ops_map && strcmp(bpf_map__name(map), ops_map) == 0);
+	char *logs[MAX_PROGS] = { 0 };
+	give_logs(po, logs);
+	held.on = true;
+	held.len = 0;
+	held.text[0] = 0;
 	int err = bpf_object__load(po->obj);
+	held.on = false;
+	take_logs(po, logs);
+	if (err && !po->verifier.rejected)
+		fputs(held.text, stderr);
+	if (err && po->verifier.rejected)
+		return fail(po, "the kernel's verifier rejected program %s at %s:%d: %s",
+			    po->verifier.prog, po->verifier.file, po->verifier.line, po->verifier.reason);
 	if (err)
 		return fail(po, "loading failed: %s", strerror(-err));
 	return 0;

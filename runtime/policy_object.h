@@ -11,6 +11,17 @@
 struct bpf_object;
 struct bpf_map;
 
+/* A program the kernel's verifier rejected at load: from the tail of its log. */
+struct verifier_rejection {
+	bool rejected;
+	char prog[64];
+	char file[256];                 /* the last "; TEXT @ FILE:LINE" line before the error, */
+	int line;                       /* as the object's BTF line info says (0: built without */
+	char text[256];                 /* memcgc -g), and the source text */
+	char reason[256];               /* the verifier's last word: "invalid write to stack ..." */
+	char tail[2048];                /* its last lines, each indented by four spaces */
+};
+
 struct policy_object {
 	struct bpf_object *obj;
 	const char *path;
@@ -18,6 +29,7 @@ struct policy_object {
 	void *rodata;                   /* .rodata's initial value, writable before load */
 	size_t rodata_size;
 	char error[512];
+	struct verifier_rejection verifier;     /* set when loading failed in the verifier */
 };
 
 /* Opens `path` (nothing is loaded into the kernel yet). 0, or -1 with po->error set. */
@@ -29,7 +41,8 @@ int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t
 
 /* Loads the programs and maps; of the struct_ops maps only the one named `ops_map` is
  * created (NULL: none, as a kernel without memcg_bpf_ops cannot create them), and only
- * its programs are loaded. 0, or -1 with po->error set. */
+ * its programs are loaded. 0, or -1 with po->error set (one line) and, when the verifier
+ * rejected a program, po->verifier too (libbpf's own warnings are then not printed). */
 int policy_object_load(struct policy_object *po, const char *ops_map);
 
 /* tracefs must be mounted for libbpf to attach a tracepoint; where it is not, it is

@@ -135,6 +135,68 @@ static double counter_rate(const struct run *r, const struct meta_counter *c, ui
 	return (double)sum * 1000.0 / (double)(c->bucket_ms * 8);
 }
 
+static void json_str(const char *s);
+
+/* A parameter's run-time encoding, in the unit the status shows it in. */
+static const struct { const char *type, *unit; double scale; } param_units[] = {
+	{ "rate", "/s", 1e3 }, { "size", "pages", 1 }, { "duration", "ms", 1e6 }, { "number", "", 1e3 },
+};
+
+/* The current value of a term of a rule's condition, and its unit. */
+static double term_value(const struct run *r, const struct meta_term *t, uint64_t now,
+			 const char **unit)
+{
+	if (!t->is_param) {
+		*unit = "/s";
+		return counter_rate(r, &r->meta.counters[t->index], now);
+	}
+	const struct meta_param *p = &r->meta.params[t->index];
+	for (size_t i = 0; i < sizeof(param_units) / sizeof(param_units[0]); i++)
+		if (strcmp(param_units[i].type, p->type) == 0) {
+			*unit = param_units[i].unit;
+			return (double)r->params[t->index] / param_units[i].scale;
+		}
+	*unit = "";
+	return (double)r->params[t->index];
+}
+
+/* `TERM VALUE UNIT, ...` for each term of a rule's condition, after `lead`. */
+static void print_values(const struct run *r, int rule, uint64_t now, const char *lead)
+{
+	int first = 1;
+	for (int i = 0; i < r->meta.nterms; i++) {
+		const struct meta_term *t = &r->meta.terms[i];
+		const char *unit;
+		if (t->rule != rule)
+			continue;
+		double v = term_value(r, t, now, &unit);
+		printf(t->is_param ? "%s%s %g%s%s" : "%s%s %.1f%s%s", first ? lead : ", ", t->text, v,
+		       unit[0] == '/' || !unit[0] ? "" : " ", unit);
+		first = 0;
+	}
+}
+
+/* `"values": [{"term": T, "kind": "signal"|"param", "value": V, "unit": U}, ...]` */
+static void json_values(const struct run *r, int rule, uint64_t now)
+{
+	printf(", \"values\": [");
+	int first = 1;
+	for (int i = 0; i < r->meta.nterms; i++) {
+		const struct meta_term *t = &r->meta.terms[i];
+		const char *unit;
+		if (t->rule != rule)
+			continue;
+		double v = term_value(r, t, now, &unit);
+		printf("%s{\"term\": ", first ? "" : ", ");
+		json_str(t->text);
+		printf(", \"kind\": \"%s\", \"value\": %.3f, \"unit\": ", t->is_param ? "param" : "signal", v);
+		json_str(unit);
+		printf("}");
+		first = 0;
+	}
+	printf("]");
+}
+
 struct rule_state {
 	uint64_t true_since, last_active, fired, active;
 };
@@ -171,10 +233,13 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 		       const struct rule_state *states, uint64_t now)
 {
 	const struct policy_meta *m = &r->meta;
-	for (int i = 0; i < m->nrules; i++)
-		printf("[%7.1fs] rule %d (line %d) %-6s fired %llu  %s\n", t, i, m->rules[i].line,
+	for (int i = 0; i < m->nrules; i++) {
+		printf("[%7.1fs] rule %d (line %d) %-6s fired %llu  %s", t, i, m->rules[i].line,
 		       states[i].active ? "ACTIVE" : "idle", (unsigned long long)states[i].fired,
 		       m->rules[i].text);
+		print_values(r, i, now, "  ");
+		printf("\n");
+	}
 	for (int s = 0; s < m->ncgroups; s++) {
 		printf("           %s:", m->cgroups[s].name);
 		for (int c = 0; c < m->ncounters; c++) {
@@ -215,10 +280,13 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 	printf("{\"time\": %.3f, \"policy\": ", t);
 	json_str(m->name);
 	printf(", \"rules\": [");
-	for (int i = 0; i < m->nrules; i++)
-		printf("%s{\"index\": %d, \"line\": %d, \"active\": %s, \"fired\": %llu}", i ? ", " : "",
+	for (int i = 0; i < m->nrules; i++) {
+		printf("%s{\"index\": %d, \"line\": %d, \"active\": %s, \"fired\": %llu", i ? ", " : "",
 		       i, m->rules[i].line, states[i].active ? "true" : "false",
 		       (unsigned long long)states[i].fired);
+		json_values(r, i, now);
+		printf("}");
+	}
 	printf("], \"cgroups\": {");
 	for (int s = 0; s < m->ncgroups; s++) {
 		printf("%s", s ? ", " : "");
@@ -250,7 +318,7 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 
 /* --explain with --json: the same facts as an object with "change" in it. */
 static void explain_json(const struct run *r, double t, int s, int k, uint64_t was, uint64_t is,
-			 const struct rule_state *states)
+			 const struct rule_state *states, uint64_t now)
 {
 	const struct policy_meta *m = &r->meta;
 	printf("{\"time\": %.3f, \"change\": {\"cgroup\": ", t);
@@ -262,8 +330,10 @@ static void explain_json(const struct run *r, double t, int s, int k, uint64_t w
 		const struct meta_action *act = &m->actions[a];
 		if (act->target != s || strcmp(act->kind, hook_kinds[k].kind) != 0)
 			continue;
-		printf("%s{\"index\": %d, \"line\": %d, \"holds\": %s}", first ? "" : ", ", act->rule,
+		printf("%s{\"index\": %d, \"line\": %d, \"holds\": %s", first ? "" : ", ", act->rule,
 		       m->rules[act->rule].line, states[act->rule].active ? "true" : "false");
+		json_values(r, act->rule, now);
+		printf("}");
 		first = 0;
 	}
 	printf("], \"dry_run\": %s}}\n", r->dry_run ? "true" : "false");
@@ -283,12 +353,7 @@ static void explain(const struct run *r, double t, int s, int k, uint64_t was, u
 		const struct meta_rule *rule = &m->rules[act->rule];
 		printf("; rule %d (line %d) %s: %s", act->rule, rule->line,
 		       states[act->rule].active ? "holds" : "does not hold", rule->text);
-		for (int c = 0; c < m->ncounters; c++) {
-			char label[300];
-			counter_label(&m->counters[c], label, sizeof(label));
-			printf(" %s(%s) %.1f/s", label, m->cgroups[m->counters[c].cgroup].name,
-			       counter_rate(r, &m->counters[c], now));
-		}
+		print_values(r, act->rule, now, " ");
 	}
 	printf("%s\n", r->dry_run ? " (dry run: the kernel is told nothing)" : "");
 }
@@ -314,7 +379,7 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 				continue;
 			changed = 1;
 			if (explain_changes && json)
-				explain_json(r, t, s, k, r->shown_hooks[s][k], hooks[s][k], states);
+				explain_json(r, t, s, k, r->shown_hooks[s][k], hooks[s][k], states, now);
 			else if (explain_changes)
 				explain(r, t, s, k, r->shown_hooks[s][k], hooks[s][k], states, now);
 		}

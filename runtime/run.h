@@ -21,6 +21,7 @@ struct run {
 	struct bpf_link *tp_link;
 	bool tracefs_mounted;
 	int dry_run;
+	int64_t params[META_MAX];       /* each parameter as loaded, in the run-time encoding */
 	int test_prog;                  /* the object's syscall test entry */
 	int hook_links[META_MAX];       /* struct_ops link fds, one per target cgroup */
 	int nlinks;
