@@ -50,7 +50,7 @@ policy_start() {
 		> "$TMP/run.out" 2>&1 &
 	RUN_PID=$!
 	TAIL_PID=
-	if [ -n "${LIVE:-}" ]; then tail -n +1 -f "$TMP/run.out" & TAIL_PID=$!; fi
+	if [ -n "${LIVE:-}" ]; then tail -n +1 -f "$TMP/run.out" 2>/dev/null & TAIL_PID=$!; fi
 	local i
 	for i in $(seq 300); do
 		grep -q ', attached$' "$TMP/run.out" && return 0
