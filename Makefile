@@ -51,6 +51,7 @@ include tests/codegen/codegen.mk
 include tests/semantics/semantics.mk
 include tests/tests.mk
 include bench/bench.mk
+include bench/guest.mk
 
 
 # The RFC's experiment in the test VM (examples/demo): ABI=v2 runs examples/priority.mcp

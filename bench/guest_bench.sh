@@ -1,0 +1,35 @@
+#!/bin/bash
+# make bench-guest: issue 6's experiments in the test VM (emulated, QEMU TCG). Boots the v2
+# kernel (examples/priority.mcp, over_high), then v6 (examples/priority-delay.mcp,
+# high_delay); each boot runs bench/guest/priority.sh then bench/guest/charge.sh, which
+# write their JSON lines to $MEMCGC_VM_OUT/guest.jsonl and to the output shown here; those
+# lines are collected into OUT.
+#   bench/guest_bench.sh BUILD OUT.jsonl
+# Environment: REPS (rounds, 3), BENCH_SECONDS (seconds per workload run, 20; not
+# SECONDS, which bash keeps for itself), CHARGE_REPS (5), POLICY_OPTS (memcg-run options).
+set -euo pipefail
+build=$1 out=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+reps=${REPS:-3} secs=${BENCH_SECONDS:-20} creps=${CHARGE_REPS:-5} opts=${POLICY_OPTS:-}
+mkdir -p "$build/bench" "$(dirname "$out")"
+: > "$out"
+for abi in v2 v6; do
+	case $abi in
+	v2) policy=$root/examples/priority.mcp ;;
+	v6) policy=$root/examples/priority-delay.mcp ;;
+	esac
+	obj=$build/bench/guest-$abi.o
+	"$build/memcgc" -o "$obj" "$policy"
+	echo "bench-guest: $abi boot, $policy: $reps rounds of ${secs} s runs," \
+		"$creps charge rounds ($(date -u +%T))"
+	start=$(date +%s)
+	g=\$MEMCGC_VM_OUT/guest.jsonl
+	"$root/tests/vm/run-vm.sh" --abi "$abi" --swap --live --timeout 3600 -- \
+		"bash $root/bench/guest/priority.sh $build $obj $g $reps $secs $opts &&" \
+		"bash $root/bench/guest/charge.sh $build $obj $g $creps $opts" |
+		tee "$out.log"
+	grep '^{"bench":' "$out.log" >> "$out"
+	rm -f "$out.log"
+	echo "bench-guest: $abi boot done in $(( $(date +%s) - start )) s"
+done
+echo "bench-guest: $(wc -l < "$out") JSON lines in $out"
