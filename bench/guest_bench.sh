@@ -6,7 +6,9 @@
 # lines are collected into OUT.
 #   bench/guest_bench.sh BUILD OUT.jsonl
 # Environment: REPS (rounds, 3), BENCH_SECONDS (seconds per workload run, 20; not
-# SECONDS, which bash keeps for itself), CHARGE_REPS (5), POLICY_OPTS (memcg-run options).
+# SECONDS, which bash keeps for itself), CHARGE_REPS (5), POLICY_OPTS (memcg-run options),
+# TUNED_V2, TUNED_V6 (memcg-run options of the extra configuration both-policy-tuned: the
+# policy with its parameters set otherwise; v2 default "--set boost=16MiB", v6 none).
 set -euo pipefail
 build=$1 out=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,8 +17,8 @@ mkdir -p "$build/bench" "$(dirname "$out")"
 : > "$out"
 for abi in v2 v6; do
 	case $abi in
-	v2) policy=$root/examples/priority.mcp ;;
-	v6) policy=$root/examples/priority-delay.mcp ;;
+	v2) policy=$root/examples/priority.mcp tuned=${TUNED_V2-"--set boost=16MiB"} ;;
+	v6) policy=$root/examples/priority-delay.mcp tuned=${TUNED_V6-} ;;
 	esac
 	obj=$build/bench/guest-$abi.o
 	"$build/memcgc" -o "$obj" "$policy"
@@ -25,7 +27,7 @@ for abi in v2 v6; do
 	start=$(date +%s)
 	g=\$MEMCGC_VM_OUT/guest.jsonl
 	"$root/tests/vm/run-vm.sh" --abi "$abi" --swap --live --timeout 3600 -- \
-		"bash $root/bench/guest/priority.sh $build $obj $g $reps $secs $opts &&" \
+		"TUNED='$tuned' bash $root/bench/guest/priority.sh $build $obj $g $reps $secs $opts &&" \
 		"bash $root/bench/guest/charge.sh $build $obj $g $creps $opts" |
 		tee "$out.log"
 	grep '^{"bench":' "$out.log" >> "$out"

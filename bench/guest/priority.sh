@@ -5,7 +5,8 @@
 #   priority.sh BUILD POLICY.o OUT.jsonl REPS SECONDS [memcg-run options, e.g. --set]
 # Environment: VM_MB (working set of each workload, 96), LIMIT_MB (parent memory.max,
 # 160), SLACK_MB (a workload's memory beyond its buffer: stress-ng itself, 16), CONFIGS
-# (a subset of the configurations, while developing).
+# (a subset of the configurations, while developing), TUNED (memcg-run options of the
+# extra configuration both-policy-tuned, e.g. "--set boost=16MiB"; none when empty).
 set -u
 BUILD=$1 OBJ=$2 OUT=$3 REPS=$4 SECS=$5
 shift 5
@@ -23,6 +24,7 @@ STATIC_HIGH=$((LIMIT_MB - VM_MB - SLACK_MB))M
 configs="high-alone low-alone both-none both-policy low-alone-policy"
 [ "$abi" = v2 ] && configs="high-alone low-alone both-none both-memory-low both-static-high"`
 	`" both-policy low-alone-policy"
+[ -n "${TUNED:-}" ] && configs="$configs both-policy-tuned"
 configs=${CONFIGS:-$configs}
 
 json_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
@@ -34,6 +36,7 @@ echo "{\"bench\":\"priority-setup\",\"abi\":\"$abi\",\"kernel\":$(json_str "$(un
 	`"\"swap_mb\":$swap_mb,\"swap\":\"zram\",\"workload\":$(json_str "$WORKLOAD --metrics-brief"),"`
 	`"\"emulated\":true,\"memory_low\":\"$LOW_PROT\",\"static_high\":\"$STATIC_HIGH\","`
 	`"\"policy\":$(json_str "$(basename "$OBJ")"),\"memcg_run_options\":$(json_str "$*"),"`
+	`"\"tuned_options\":$(json_str "${TUNED:-}"),"`
 	`"\"reps\":$REPS,\"seconds\":$SECS}" | tee -a "$OUT"
 
 # one RUN of CONFIG: fresh cgroups, the config's knobs, the workloads, one JSON line
@@ -48,6 +51,8 @@ one() {
 	both-memory-low) echo "$LOW_PROT" > "$CG/high/memory.low" ;;
 	both-static-high) echo "$STATIC_HIGH" > "$CG/low/memory.high" ;;
 	*policy) policy=1; policy_start "$OBJ" -q "${POLICY_ARGS[@]}" || return 1 ;;
+	*policy-tuned) policy=1
+		policy_start "$OBJ" -q "${POLICY_ARGS[@]}" $TUNED || return 1 ;;
 	esac
 	local rates
 	rates=$(run_workloads $names 2>>"$TMP/raw.log")
