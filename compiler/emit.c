@@ -758,7 +758,10 @@ int emit_policy(struct policy *p, const struct policy_ir *ir, const struct emit_
 {
 	static const enum lb_opt_level levels[] = { LB_O0, LB_O1, LB_O2 };
 	const struct src_file *main = p->files.items[0];
-	lb_options options = { .source_path = main->path, .opt = levels[o->opt_level] };
+	/* memcgc emits one module and exits: no child process; an LLVM failure ends memcgc
+	 * with status 2 and a message naming the policy (memcgc(1)). */
+	lb_options options = { .source_path = main->path, .opt = levels[o->opt_level],
+			       .in_process = true, .fatal_status = 2 };
 	struct emitter e = { .p = p, .ir = ir, .o = o, .m = lb_module_create(&options) };
 	if (!e.m) {
 		fprintf(stderr, "memcgc: error: %s: cannot set up LLVM's BPF target\n", main->path);
