@@ -1050,6 +1050,13 @@ static int run_pipeline(lb_module *m)
 		return -1;
 	}
 	LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
+	/* BPF has no vector registers and memcgc's IR no loops: these passes could only
+	 * spend time (the objects are byte-identical without them). */
+	LLVMPassBuilderOptionsSetLoopVectorization(options, 0);
+	LLVMPassBuilderOptionsSetSLPVectorization(options, 0);
+	LLVMPassBuilderOptionsSetLoopInterleaving(options, 0);
+	LLVMPassBuilderOptionsSetLoopUnrolling(options, 0);
+	LLVMPassBuilderOptionsSetCallGraphProfile(options, 0);
 	LLVMErrorRef err = LLVMRunPasses(m->mod, pipelines[m->opt.opt], m->tm, options);
 	LLVMDisposePassBuilderOptions(options);
 	if (err) {
