@@ -110,7 +110,7 @@ static void report(struct prog *p)
 	double sorted[NPROGS];
 	memcpy(sorted, p->ns_per_event, sizeof(sorted));
 	qsort(sorted, NPROGS, sizeof(double), by_value);
-	printf("{\"program\": \"%s\", \"xlated_insns\": %u, \"verified_insns\": %u, "
+	printf("{\"bench\": \"tp_event\", \"program\": \"%s\", \"xlated_insns\": %u, \"verified_insns\": %u, "
 	       "\"run_cnt\": %llu, \"ns_per_event_median\": %.1f, \"ns_per_event_min\": %.1f, "
 	       "\"ns_per_event_max\": %.1f, \"rounds\": %d}\n",
 	       p->label, info.xlated_prog_len / 8, info.verified_insns,
