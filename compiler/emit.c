@@ -226,6 +226,25 @@ static void gen_counter_add(struct emitter *e, LLVMValueRef c, LLVMValueRef buck
 	LLVMPositionBuilderAtEnd(e->b, after);
 }
 
+/* cond ? total + *p : total, with the load under the branch (as the hand-written C has
+ * it): with a select, the verifier met a known 0 on one side and walked on twice. */
+static LLVMValueRef add_if(struct emitter *e, LLVMValueRef cond, LLVMValueRef total,
+			   LLVMValueRef p)
+{
+	LLVMBasicBlockRef from = LLVMGetInsertBlock(e->b);
+	LLVMBasicBlockRef add = lb_block(e->m, "young"), next = lb_block(e->m, "next");
+	LLVMBuildCondBr(e->b, cond, add, next);
+	LLVMPositionBuilderAtEnd(e->b, add);
+	LLVMValueRef sum = LLVMBuildAdd(e->b, total, load64(e, p, "n"), "");
+	LLVMBuildBr(e->b, next);
+	LLVMPositionBuilderAtEnd(e->b, next);
+	LLVMValueRef phi = LLVMBuildPhi(e->b, e->m->i64, "total");
+	LLVMValueRef values[] = { total, sum };
+	LLVMBasicBlockRef blocks[] = { from, add };
+	LLVMAddIncoming(phi, values, blocks, 2);
+	return phi;
+}
+
 /* Events in counter c's buckets younger than the window (IR_BUCKETS buckets, the current
  * one included), c non-null. runtime/report.c mirrors this arithmetic. */
 static LLVMValueRef gen_counter_sum(struct emitter *e, LLVMValueRef c, LLVMValueRef bucket,
@@ -240,7 +259,7 @@ static LLVMValueRef gen_counter_sum(struct emitter *e, LLVMValueRef c, LLVMValue
 		LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &idx, 1, "");
 		LLVMValueRef age = LLVMBuildSub(e->b, now_epoch, load64(e, ep, "epoch"), "age");
 		LLVMValueRef young = LLVMBuildICmp(e->b, LLVMIntULT, age, c64(e, IR_BUCKETS), "young");
-		total = LLVMBuildAdd(e->b, total, select64(e, young, load64(e, cp, "n"), c64(e, 0)), "");
+		total = add_if(e, young, total, cp);
 	}
 	return total;
 }
