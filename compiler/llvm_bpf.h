@@ -15,7 +15,8 @@
  *
  * Errors: functions returning int give 0 on success and -1 on failure with a message
  * naming the source in lb_error(). An LLVM fatal error prints a message naming the
- * source and exits with status 70; it never aborts silently.
+ * source and exits with status 70 (in process: lb_options.fatal_status, and a crash
+ * signal too); it never aborts silently.
  */
 #ifndef MEMCGC_LLVM_BPF_H
 #define MEMCGC_LLVM_BPF_H
