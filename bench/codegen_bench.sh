@@ -23,6 +23,15 @@ print(json.dumps({"bench": "compile", "policy": policy, "median_ms": round(stati
 PY
 done
 "$build/memcgc" -o "$out/priority.o" examples/priority.mcp
+echo "== tracepoint program of each policy as loaded (bpf_prog_info: xlated, verifier-processed)"
+objects=
+for policy in examples/*.mcp stdlib/tiers.mcp "$out/rules-100.mcp"; do
+	[ -f "$policy" ] || continue
+	name=$(basename "$policy" .mcp)
+	"$build/memcgc" -o "$out/size-$name.o" "$policy" 2>/dev/null
+	objects="$objects $out/size-$name.o"
+done
+"$build/tp_bench" --sizes $objects
 echo "== instructions per section and per function (llvm-objdump-19 -d); as loaded: xlated_insns below"
 for obj in "$out/priority.o" "$baseline"; do
 	llvm-objdump-19 -d "$obj" | awk -v obj="$obj" '

@@ -7,6 +7,7 @@
  * one round per order (rotated), and each program's figure is the median of its rounds.
  *
  * usage: tp_bench MEMCGC_OBJECT BASELINE_OBJECT SECONDS
+ *        tp_bench --sizes MEMCGC_OBJECT...   (no workload: size of each tracepoint program)
  * Prints one JSON object per program. Needs root; leaves no cgroup, file or program. */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,7 +111,7 @@ static void report(struct prog *p)
 	double sorted[NPROGS];
 	memcpy(sorted, p->ns_per_event, sizeof(sorted));
 	qsort(sorted, NPROGS, sizeof(double), by_value);
-	printf("{\"program\": \"%s\", \"xlated_insns\": %u, \"verified_insns\": %u, "
+	printf("{\"bench\": \"tp_event\", \"program\": \"%s\", \"xlated_insns\": %u, \"verified_insns\": %u, "
 	       "\"run_cnt\": %llu, \"ns_per_event_median\": %.1f, \"ns_per_event_min\": %.1f, "
 	       "\"ns_per_event_max\": %.1f, \"rounds\": %d}\n",
 	       p->label, info.xlated_prog_len / 8, info.verified_insns,
@@ -145,10 +146,37 @@ static int round_of(struct prog *progs, int first, const char *cgroup, const cha
 	return 0;
 }
 
+/* The tracepoint program of each memcgc object as the kernel loaded it. */
+static int sizes(int n, char **objects)
+{
+	for (int i = 0; i < n; i++) {
+		struct policy_object po;
+		if (policy_object_open(&po, objects[i]) || policy_object_load(&po, NULL)) {
+			fprintf(stderr, "tp_bench: %s\n", po.error);
+			return 1;
+		}
+		struct prog p = { .p = bpf_object__find_program_by_name(po.obj, "count_memcg_events") };
+		struct bpf_prog_info info;
+		if (!p.p || stats_of(&p, &info) != 0) {
+			fprintf(stderr, "tp_bench: %s: no count_memcg_events program\n", objects[i]);
+			policy_object_close(&po);
+			return 1;
+		}
+		printf("{\"bench\": \"tp_size\", \"object\": \"%s\", \"xlated_insns\": %u, "
+		       "\"verified_insns\": %u}\n", objects[i], info.xlated_prog_len / 8,
+		       info.verified_insns);
+		policy_object_close(&po);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "--sizes") == 0)
+		return sizes(argc - 2, argv + 2);
 	if (argc != 4) {
-		fprintf(stderr, "usage: tp_bench MEMCGC_OBJECT BASELINE_OBJECT SECONDS\n");
+		fprintf(stderr, "usage: tp_bench MEMCGC_OBJECT BASELINE_OBJECT SECONDS"
+			" | --sizes MEMCGC_OBJECT...\n");
 		return 2;
 	}
 	int seconds = atoi(argv[3]);

@@ -18,6 +18,13 @@
 #define NS_PER_MS 1000000ULL
 #define MAX_DELAY_MS 2000               /* the kernel clamps to 2 s */
 #define MAX_PAGES 0xffffffffULL         /* memcg_nr_pages_over_high returns unsigned int */
+/* A policy of at most this many counters is "small": the event path looks the counter
+ * up once, counts through that pointer and evaluates the rules inline, the counter's sum
+ * computed once for all rules. Larger policies call counter_add, counter_sum and
+ * eval_rules (bpf-to-bpf calls): with two or more counters inline, the pointers outgrow
+ * BPF's four callee-saved registers and the spills made the tracepoint program larger
+ * (stdlib/tiers.mcp, examples/tour.mcp; docs/codegen.md has the figures). */
+#define SMALL_COUNTERS 1
 
 struct emitter {
 	struct policy *p;
@@ -29,10 +36,16 @@ struct emitter {
 	lb_type u32, u64, s64, counter_t, state_t, clock_t, test_t;
 	LLVMValueRef cgroup_slots, counters, rule_states, clock;
 	LLVMValueRef *params, page_size;
-	LLVMValueRef counter_add, counter_sum, eval_rules, maybe_eval, count_event;
+	LLVMValueRef counter_add, counter_sum, eval_rules, maybe_eval;
+	LLVMValueRef *events;           /* each counter's sum, in the rules being built */
+	bool small;                     /* see SMALL_COUNTERS */
+	bool cache_events;              /* building a rule condition: keep sums in events */
 	LLVMValueRef hook[8];           /* per action kind index */
 	LLVMValueRef now;               /* in the function being built */
 	LLVMValueRef key_slot, key_function;  /* see lookup_u32 */
+	LLVMValueRef *counter, counter_function;  /* see hoist_counters */
+	struct item_test { const char *name; LLVMValueRef is; } *items;  /* see item_is */
+	int nitems;
 };
 
 static LLVMValueRef c64(struct emitter *e, long long v)
@@ -163,7 +176,95 @@ static void declare_data(struct emitter *e)
 
 /* Counters */
 
-/* void counter_add(u32 index, u64 val, u64 now, u64 bucket_ns) */
+/* Non-null pointers to every counter, valid in the current function from here on; a
+ * failed lookup (impossible: the keys are in range) branches to `bail`. Looking them up
+ * once keeps one pointer per counter live instead of a lookup per use, and the verifier
+ * sees no NULL path past this point. */
+static void hoist_counters(struct emitter *e, LLVMBasicBlockRef bail)
+{
+	for (int i = 0; i < e->ir->counters.len; i++) {
+		LLVMValueRef c = lookup_u32(e, e->counters, c64(e, i));
+		LLVMBasicBlockRef next = lb_block(e->m, "counter");
+		LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, c, "absent"), bail, next);
+		LLVMPositionBuilderAtEnd(e->b, next);
+		e->counter[i] = c;
+	}
+	e->counter_function = e->m->function;
+}
+
+static bool counters_hoisted(const struct emitter *e)
+{
+	return e->counter_function == e->m->function;
+}
+
+static LLVMValueRef bucket_ns(struct emitter *e, const struct ir_counter *c)
+{
+	return c64(e, (long long)(c->bucket_ms * NS_PER_MS));
+}
+
+/* Adds val to counter c's bucket for now (c non-null): a bucket of an older epoch is
+ * restarted; racing CPUs may lose a few events there. */
+static void gen_counter_add(struct emitter *e, LLVMValueRef c, LLVMValueRef bucket,
+			    LLVMValueRef val, LLVMValueRef now)
+{
+	lb_module *m = e->m;
+	LLVMValueRef epoch = LLVMBuildUDiv(e->b, now, bucket, "epoch");
+	LLVMValueRef slot = LLVMBuildAnd(e->b, epoch, c64(e, IR_BUCKETS - 1), "slot");
+	LLVMValueRef ep = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "epoch"), &slot, 1, "");
+	LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &slot, 1, "");
+	LLVMValueRef stale = LLVMBuildICmp(e->b, LLVMIntNE, load64(e, ep, "seen"), epoch, "stale");
+	LLVMBasicBlockRef restart = lb_block(m, "restart"), add = lb_block(m, "same_bucket");
+	LLVMBasicBlockRef after = lb_block(m, "added");
+	LLVMBuildCondBr(e->b, stale, restart, add);
+	LLVMPositionBuilderAtEnd(e->b, restart);
+	lb_store(m, epoch, ep, 8);
+	lb_store(m, val, cp, 8);
+	LLVMBuildBr(e->b, after);
+	LLVMPositionBuilderAtEnd(e->b, add);
+	LLVMBuildAtomicRMW(e->b, LLVMAtomicRMWBinOpAdd, cp, val, LLVMAtomicOrderingMonotonic, 0);
+	LLVMBuildBr(e->b, after);
+	LLVMPositionBuilderAtEnd(e->b, after);
+}
+
+/* cond ? total + *p : total, with the load under the branch (as the hand-written C has
+ * it): with a select, the verifier met a known 0 on one side and walked on twice. */
+static LLVMValueRef add_if(struct emitter *e, LLVMValueRef cond, LLVMValueRef total,
+			   LLVMValueRef p)
+{
+	LLVMBasicBlockRef from = LLVMGetInsertBlock(e->b);
+	LLVMBasicBlockRef add = lb_block(e->m, "young"), next = lb_block(e->m, "next");
+	LLVMBuildCondBr(e->b, cond, add, next);
+	LLVMPositionBuilderAtEnd(e->b, add);
+	LLVMValueRef sum = LLVMBuildAdd(e->b, total, load64(e, p, "n"), "");
+	LLVMBuildBr(e->b, next);
+	LLVMPositionBuilderAtEnd(e->b, next);
+	LLVMValueRef phi = LLVMBuildPhi(e->b, e->m->i64, "total");
+	LLVMValueRef values[] = { total, sum };
+	LLVMBasicBlockRef blocks[] = { from, add };
+	LLVMAddIncoming(phi, values, blocks, 2);
+	return phi;
+}
+
+/* Events in counter c's buckets younger than the window (IR_BUCKETS buckets, the current
+ * one included), c non-null. runtime/report.c mirrors this arithmetic. */
+static LLVMValueRef gen_counter_sum(struct emitter *e, LLVMValueRef c, LLVMValueRef bucket,
+				    LLVMValueRef now)
+{
+	lb_module *m = e->m;
+	LLVMValueRef now_epoch = LLVMBuildUDiv(e->b, now, bucket, "");
+	LLVMValueRef total = c64(e, 0);
+	for (int i = 0; i < IR_BUCKETS; i++) {
+		LLVMValueRef idx = c64(e, i);
+		LLVMValueRef ep = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "epoch"), &idx, 1, "");
+		LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &idx, 1, "");
+		LLVMValueRef age = LLVMBuildSub(e->b, now_epoch, load64(e, ep, "epoch"), "age");
+		LLVMValueRef young = LLVMBuildICmp(e->b, LLVMIntULT, age, c64(e, IR_BUCKETS), "young");
+		total = add_if(e, young, total, cp);
+	}
+	return total;
+}
+
+/* void counter_add(u32 index, u64 val, u64 now, u64 bucket_ns): for large policies. */
 static void define_counter_add(struct emitter *e)
 {
 	lb_module *m = e->m;
@@ -173,26 +274,12 @@ static void define_counter_add(struct emitter *e)
 	e->counter_add = lb_subprogram(m, "counter_add", lb_void(m), params, 4, 0, false);
 	LLVMValueRef c = lookup_u32(e, e->counters, lb_param_value(m, 0));
 	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, c, "found"), "add");
-	LLVMValueRef epoch = LLVMBuildUDiv(e->b, lb_param_value(m, 2), lb_param_value(m, 3), "epoch");
-	LLVMValueRef slot = LLVMBuildAnd(e->b, epoch, c64(e, IR_BUCKETS - 1), "slot");
-	LLVMValueRef ep = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "epoch"), &slot, 1, "");
-	LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &slot, 1, "");
-	LLVMValueRef val = lb_param_value(m, 1);
-	LLVMValueRef stale = LLVMBuildICmp(e->b, LLVMIntNE, load64(e, ep, "seen"), epoch, "stale");
-	LLVMBasicBlockRef restart = lb_block(m, "restart"), add = lb_block(m, "same_bucket");
-	LLVMBuildCondBr(e->b, stale, restart, add);
-	LLVMPositionBuilderAtEnd(e->b, restart);   /* a new bucket: racing CPUs may lose a few */
-	lb_store(m, epoch, ep, 8);
-	lb_store(m, val, cp, 8);
-	LLVMBuildBr(e->b, after);
-	LLVMPositionBuilderAtEnd(e->b, add);
-	LLVMBuildAtomicRMW(e->b, LLVMAtomicRMWBinOpAdd, cp, val, LLVMAtomicOrderingMonotonic, 0);
+	gen_counter_add(e, c, lb_param_value(m, 3), lb_param_value(m, 1), lb_param_value(m, 2));
 	end_if(e, after);
 	LLVMBuildRetVoid(e->b);
 }
 
-/* u64 counter_sum(u32 index, u64 now, u64 bucket_ns): events in the buckets younger than
- * the window (IR_BUCKETS buckets, the current one included). */
+/* u64 counter_sum(u32 index, u64 now, u64 bucket_ns): for large policies; 0 if absent. */
 static void define_counter_sum(struct emitter *e)
 {
 	lb_module *m = e->m;
@@ -204,17 +291,23 @@ static void define_counter_sum(struct emitter *e)
 	LLVMPositionBuilderAtEnd(e->b, none);
 	LLVMBuildRet(e->b, c64(e, 0));
 	LLVMPositionBuilderAtEnd(e->b, sum);
-	LLVMValueRef now_epoch = LLVMBuildUDiv(e->b, lb_param_value(m, 1), lb_param_value(m, 2), "");
-	LLVMValueRef total = c64(e, 0);
-	for (int i = 0; i < IR_BUCKETS; i++) {
-		LLVMValueRef idx = c64(e, i);
-		LLVMValueRef ep = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "epoch"), &idx, 1, "");
-		LLVMValueRef cp = LLVMBuildGEP2(e->b, m->i64, field(e, c, e->counter_t, "count"), &idx, 1, "");
-		LLVMValueRef age = LLVMBuildSub(e->b, now_epoch, load64(e, ep, "epoch"), "age");
-		LLVMValueRef young = LLVMBuildICmp(e->b, LLVMIntULT, age, c64(e, IR_BUCKETS), "young");
-		total = LLVMBuildAdd(e->b, total, select64(e, young, load64(e, cp, "n"), c64(e, 0)), "");
+	LLVMBuildRet(e->b, gen_counter_sum(e, c, lb_param_value(m, 2), lb_param_value(m, 1)));
+}
+
+/* Events in counter c's window at e->now: through the hoisted pointer (once for every
+ * rule condition, see gen_rule), else by counter_sum. */
+static LLVMValueRef counter_events(struct emitter *e, const struct ir_counter *c)
+{
+	if (!counters_hoisted(e)) {
+		LLVMValueRef args[] = { c64(e, c->index), e->now, bucket_ns(e, c) };
+		return lb_call(e->m, e->counter_sum, args, 3);
 	}
-	LLVMBuildRet(e->b, total);
+	if (e->events[c->index])
+		return e->events[c->index];
+	LLVMValueRef sum = gen_counter_sum(e, e->counter[c->index], bucket_ns(e, c), e->now);
+	if (e->cache_events)
+		e->events[c->index] = sum;
+	return sum;
 }
 
 /* Expressions */
@@ -233,8 +326,7 @@ static LLVMValueRef gen_size_literal(struct emitter *e, struct value v)
 static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 {
 	const struct ir_counter *c = e->ir->counters.items[n->counter];
-	LLVMValueRef args[] = { c64(e, c->index), e->now, c64(e, (long long)(c->bucket_ms * NS_PER_MS)) };
-	LLVMValueRef events = lb_call(e->m, e->counter_sum, args, 3);
+	LLVMValueRef events = counter_events(e, c);
 	/* events per window -> milli-events per second */
 	LLVMValueRef scaled = LLVMBuildMul(e->b, events, c64(e, 1000 * 1000), "");
 	return LLVMBuildUDiv(e->b, scaled, c64(e, (long long)(c->bucket_ms * IR_BUCKETS)), "rate");
@@ -295,14 +387,20 @@ static LLVMValueRef gen_time(struct emitter *e, const struct node *n, double non
 
 /* A rule's state after evaluating its condition at `now`: true_since is when the
  * condition last became true (0 while false); the rule is active once it has been true
- * for its `for` time, and last_active says when it last was. */
-static void gen_rule(struct emitter *e, const struct ir_rule *r)
+ * for its `for` time, and last_active says when it last was. Rules follow one another
+ * in one line of blocks (a failed state lookup, impossible with keys in range, goes to
+ * `bail`), so a counter's sum computed for one rule's condition serves the next ones. */
+static void gen_rule(struct emitter *e, const struct ir_rule *r, LLVMBasicBlockRef bail)
 {
 	const struct rule *rule = r->ast;
 	at_line(e, rule->at);
 	LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, r->index));
-	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, st, "found"), "rule");
+	LLVMBasicBlockRef found = lb_block(e->m, "rule"), after = lb_block(e->m, "rule_end");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, st, "absent"), bail, found);
+	LLVMPositionBuilderAtEnd(e->b, found);
+	e->cache_events = true;
 	LLVMValueRef cond = gen_expr(e, rule->cond);
+	e->cache_events = false;
 	LLVMValueRef since_p = field(e, st, e->state_t, "true_since");
 	LLVMValueRef active_p = field(e, st, e->state_t, "active");
 	LLVMBasicBlockRef yes = lb_block(e->m, "true"), no = lb_block(e->m, "false");
@@ -332,23 +430,34 @@ static void gen_rule(struct emitter *e, const struct ir_rule *r)
 	end_if(e, after);
 }
 
+/* Every rule at e->now, in the current function; in a small policy the counters are
+ * looked up (unless they already are) and summed first. The builder ends after the rules. */
+static void gen_rules(struct emitter *e)
+{
+	LLVMBasicBlockRef done = lb_block(e->m, "rules_done");
+	if (e->small && !counters_hoisted(e))
+		hoist_counters(e, done);
+	memset(e->events, 0, sizeof(LLVMValueRef) * at_least_one(e->ir->counters.len));
+	for (int i = 0; i < e->ir->rules.len; i++)
+		gen_rule(e, e->ir->rules.items[i], done);
+	LLVMBuildBr(e->b, done);
+	LLVMPositionBuilderAtEnd(e->b, done);
+}
+
 /* void eval_rules(u64 now) */
 static void define_eval_rules(struct emitter *e)
 {
 	const lb_param params[] = { { "now", e->u64 } };
 	e->eval_rules = lb_subprogram(e->m, "eval_rules", lb_void(e->m), params, 1, 0, true);
 	e->now = lb_param_value(e->m, 0);
-	for (int i = 0; i < e->ir->rules.len; i++)
-		gen_rule(e, e->ir->rules.items[i]);
+	gen_rules(e);
 	LLVMBuildRetVoid(e->b);
 }
 
-/* void maybe_eval(u64 now): eval_rules at most once a tick (any time goes back too). */
-static void define_maybe_eval(struct emitter *e)
+/* The rules at now, at most once a tick (any time goes back too): inline, or through
+ * eval_rules. */
+static void gen_maybe_eval(struct emitter *e, LLVMValueRef now, bool inline_rules)
 {
-	const lb_param params[] = { { "now", e->u64 } };
-	e->maybe_eval = lb_subprogram(e->m, "maybe_eval", lb_void(e->m), params, 1, 0, false);
-	LLVMValueRef now = lb_param_value(e->m, 0);
 	LLVMValueRef c = lookup_u32(e, e->clock, c64(e, 0));
 	LLVMBasicBlockRef after = begin_if(e, LLVMBuildIsNotNull(e->b, c, "found"), "clock");
 	LLVMValueRef last_p = field(e, c, e->clock_t, "last_eval");
@@ -356,45 +465,91 @@ static void define_maybe_eval(struct emitter *e)
 	LLVMValueRef due = LLVMBuildICmp(e->b, LLVMIntUGE, since, c64(e, TICK_NS), "due");
 	LLVMBasicBlockRef eval = begin_if(e, due, "due");
 	lb_store(e->m, now, last_p, 8);
-	lb_call(e->m, e->eval_rules, &now, 1);
+	if (inline_rules) {
+		e->now = now;
+		gen_rules(e);
+	} else {
+		lb_call(e->m, e->eval_rules, &now, 1);
+	}
 	end_if(e, eval);
 	end_if(e, after);
+}
+
+/* void maybe_eval(u64 now), for the hooks */
+static void define_maybe_eval(struct emitter *e)
+{
+	const lb_param params[] = { { "now", e->u64 } };
+	e->maybe_eval = lb_subprogram(e->m, "maybe_eval", lb_void(e->m), params, 1, 0, false);
+	gen_maybe_eval(e, lb_param_value(e->m, 0), false);
 	LLVMBuildRetVoid(e->b);
 }
 
 /* Events */
 
+/* item == the kernel's value of `name`, built once per name in the current event. */
+static LLVMValueRef item_is(struct emitter *e, LLVMValueRef item, const char *name)
+{
+	for (int i = 0; i < e->nitems; i++)
+		if (strcmp(e->items[i].name, name) == 0)
+			return e->items[i].is;
+	LLVMValueRef is = LLVMBuildICmp(e->b, LLVMIntEQ, item, kt_event_item(&e->kt, name), name);
+	e->items[e->nitems++] = (struct item_test){ name, is };
+	return is;
+}
+
 /* (item == E1 || item == E2 ...) for a counter's kernel items. */
 static LLVMValueRef item_matches(struct emitter *e, LLVMValueRef item, const struct ir_counter *c)
 {
-	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(e->m->ctx), 0, 0);
-	for (int i = 0; i < c->nevents; i++)
-		any = LLVMBuildOr(e->b, any, LLVMBuildICmp(e->b, LLVMIntEQ, item,
-			kt_event_item(&e->kt, c->events[i]), c->events[i]), "");
+	LLVMValueRef any = item_is(e, item, c->events[0]);
+	for (int i = 1; i < c->nevents; i++)
+		any = LLVMBuildOr(e->b, any, item_is(e, item, c->events[i]), "");
 	return any;
 }
 
-/* void count_event(u64 cgroup_id, s64 item, u64 val, u64 now): add the event to every
- * counter of a matching item in a policy cgroup the cgroup belongs to. Events of items
- * no counter reads return before any map lookup, and the clock is read (now == 0) only
- * for events that count: this runs for every memcg event on the machine. */
-static void define_count_event(struct emitter *e)
+/* Adds the event to counter c if the cgroup is in c's policy cgroup and the item is c's. */
+static void gen_count(struct emitter *e, const struct ir_counter *c, LLVMValueRef mask,
+		      LLVMValueRef match, LLVMValueRef val, LLVMValueRef now)
+{
+	LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
+					c64(e, 1), "");
+	LLVMValueRef hit = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
+					match, "hit");
+	LLVMBasicBlockRef after = begin_if(e, hit, "count");
+	if (e->small) {
+		gen_counter_add(e, e->counter[c->index], bucket_ns(e, c), val, now);
+	} else {
+		LLVMValueRef args[] = { c64(e, c->index), val, now, bucket_ns(e, c) };
+		lb_call(e->m, e->counter_add, args, 4);
+	}
+	end_if(e, after);
+}
+
+/* An event (cgroup_id, item, val; now, 0 for "read the clock"), in the current function:
+ * add it to every counter of a matching item in a policy cgroup the cgroup belongs to,
+ * then evaluate the rules if a tick has passed. Events of items no counter reads end
+ * before any map lookup, and the clock is read only for events in policy cgroups: this
+ * runs for every memcg event on the machine. Each item name is compared once. */
+static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLVMValueRef val,
+		      LLVMValueRef given)
 {
 	lb_module *m = e->m;
-	const lb_param params[] = {
-		{ "cgroup_id", e->u64 }, { "item", e->s64 }, { "val", e->u64 }, { "now", e->u64 },
-	};
-	e->count_event = lb_subprogram(m, "count_event", lb_void(m), params, 4, 0, false);
-	LLVMValueRef item = lb_param_value(m, 1), val = lb_param_value(m, 2);
-	LLVMValueRef given = lb_param_value(m, 3);
+	int n = e->ir->counters.len;
+	LLVMValueRef *match = arena_alloc(&e->p->arena, sizeof(LLVMValueRef) * at_least_one(n));
+	e->items = arena_alloc(&e->p->arena, sizeof(*e->items) * at_least_one(n * SIGNAL_MAX_EVENTS));
+	e->nitems = 0;
 	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(m->ctx), 0, 0);
-	for (int i = 0; i < e->ir->counters.len; i++)
-		any = LLVMBuildOr(e->b, any, item_matches(e, item, e->ir->counters.items[i]), "");
-	LLVMBasicBlockRef wanted = begin_if(e, any, "wanted");
+	for (int i = 0; i < n; i++)
+		any = LLVMBuildOr(e->b, any, match[i] = item_matches(e, item, e->ir->counters.items[i]), "");
+	LLVMBasicBlockRef done = lb_block(m, "event_done");
+	LLVMBasicBlockRef wanted = lb_block(m, "wanted");
+	LLVMBuildCondBr(e->b, any, wanted, done);
+	LLVMPositionBuilderAtEnd(e->b, wanted);
 	LLVMValueRef key = lb_stack(m, e->u64, "id");
-	lb_store(m, lb_param_value(m, 0), key, 8);
+	lb_store(m, id, key, 8);
 	LLVMValueRef maskp = lb_map_lookup(m, e->cgroup_slots, key);
-	LLVMBasicBlockRef ours = begin_if(e, LLVMBuildIsNotNull(e->b, maskp, "ours"), "ours");
+	LLVMBasicBlockRef ours = lb_block(m, "ours");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, maskp, "not_ours"), done, ours);
+	LLVMPositionBuilderAtEnd(e->b, ours);
 	LLVMValueRef mask = load64(e, maskp, "mask");
 	LLVMValueRef now = lb_stack(m, e->u64, "now");
 	lb_store(m, given, now, 8);
@@ -403,22 +558,13 @@ static void define_count_event(struct emitter *e)
 	lb_store(m, lb_ktime_get_ns(m), now, 8);
 	end_if(e, clock);
 	now = load64(e, now, "now");
-	for (int i = 0; i < e->ir->counters.len; i++) {
-		const struct ir_counter *c = e->ir->counters.items[i];
-		LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
-						c64(e, 1), "");
-		LLVMValueRef hit = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
-						item_matches(e, item, c), "hit");
-		LLVMBasicBlockRef add = begin_if(e, hit, "count");
-		LLVMValueRef args[] = { c64(e, c->index), val, now,
-					c64(e, (long long)(c->bucket_ms * NS_PER_MS)) };
-		lb_call(m, e->counter_add, args, 4);
-		end_if(e, add);
-	}
-	lb_call(m, e->maybe_eval, &now, 1);
-	end_if(e, ours);
-	end_if(e, wanted);
-	LLVMBuildRetVoid(e->b);
+	if (e->small)
+		hoist_counters(e, done);
+	for (int i = 0; i < n; i++)
+		gen_count(e, e->ir->counters.items[i], mask, match[i], val, now);
+	gen_maybe_eval(e, now, e->small);
+	LLVMBuildBr(e->b, done);
+	LLVMPositionBuilderAtEnd(e->b, done);
 }
 
 /* Hooks */
@@ -507,9 +653,8 @@ static void define_tracepoint(struct emitter *e)
 	lb_program(m, "count_memcg_events", "tp/memcg/count_memcg_events", e->kt.s32, &ctx, 1, 0);
 	LLVMValueRef c = lb_param_value(m, 0);
 	LLVMValueRef item = LLVMBuildSExt(e->b, kt_tp_field(&e->kt, c, "item"), m->i64, "item");
-	LLVMValueRef args[] = { kt_tp_field(&e->kt, c, "id"), item, kt_tp_field(&e->kt, c, "val"),
-				c64(e, 0) /* read the clock if the event counts */ };
-	lb_call(m, e->count_event, args, 4);
+	gen_event(e, kt_tp_field(&e->kt, c, "id"), item, kt_tp_field(&e->kt, c, "val"),
+		  c64(e, 0) /* read the clock if the event counts */);
 	LLVMBuildRet(e->b, LLVMConstInt(m->i32, 0, 0));
 }
 
@@ -530,9 +675,8 @@ static void define_test_entry(struct emitter *e)
 	LLVMBasicBlockRef event = lb_block(m, "event");
 	LLVMAddCase(sw, LLVMConstInt(m->i32, TEST_EVENT, 0), event);
 	LLVMPositionBuilderAtEnd(e->b, event);
-	LLVMValueRef args[] = { id, lb_load(m, e->s64, field(e, in, e->test_t, "item"), "item"),
-				load64(e, field(e, in, e->test_t, "val"), "val"), now };
-	lb_call(m, e->count_event, args, 4);
+	gen_event(e, id, lb_load(m, e->s64, field(e, in, e->test_t, "item"), "item"),
+		  load64(e, field(e, in, e->test_t, "val"), "val"), now);
 	LLVMBuildBr(e->b, out);
 
 	LLVMBasicBlockRef eval = lb_block(m, "evaluate");
@@ -595,11 +739,15 @@ static void build(struct emitter *e)
 	e->b = e->m->ir;
 	declare_types(e);
 	declare_data(e);
-	define_counter_add(e);
-	define_counter_sum(e);
+	int n = at_least_one(e->ir->counters.len);
+	e->counter = arena_alloc(&e->p->arena, sizeof(LLVMValueRef) * n);
+	e->events = arena_alloc(&e->p->arena, sizeof(LLVMValueRef) * n);
+	e->small = e->ir->counters.len <= SMALL_COUNTERS;
+	define_counter_sum(e);          /* also for functions that do not hoist the counters */
+	if (!e->small)
+		define_counter_add(e);
 	define_eval_rules(e);
 	define_maybe_eval(e);
-	define_count_event(e);
 	for (int i = 0; action_at(i); i++)
 		if (e->ir->actions_used & (1u << i))
 			define_hook(e, action_at(i));
@@ -629,7 +777,10 @@ int emit_policy(struct policy *p, const struct policy_ir *ir, const struct emit_
 {
 	static const enum lb_opt_level levels[] = { LB_O0, LB_O1, LB_O2 };
 	const struct src_file *main = p->files.items[0];
-	lb_options options = { .source_path = main->path, .opt = levels[o->opt_level] };
+	/* memcgc emits one module and exits: no child process; an LLVM failure ends memcgc
+	 * with status 2 and a message naming the policy (memcgc(1)). */
+	lb_options options = { .source_path = main->path, .opt = levels[o->opt_level],
+			       .in_process = true, .fatal_status = 2 };
 	struct emitter e = { .p = p, .ir = ir, .o = o, .m = lb_module_create(&options) };
 	if (!e.m) {
 		fprintf(stderr, "memcgc: error: %s: cannot set up LLVM's BPF target\n", main->path);

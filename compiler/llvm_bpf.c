@@ -1,8 +1,10 @@
 /* llvm_bpf.c — building BPF objects with the LLVM C API (see llvm_bpf.h). */
-#define _POSIX_C_SOURCE 200809L   /* fork, pipe, waitpid, strsignal */
+#define _POSIX_C_SOURCE 200809L   /* fork, pipe, waitpid, strsignal, sigaction */
+#define _DEFAULT_SOURCE           /* sigaltstack, SA_ONSTACK */
 #include "llvm_bpf.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,7 @@ struct lb_enum {
 /* ---- errors ---------------------------------------------------------------------- */
 
 static const char *fatal_source = "(no input)";
+static int fatal_status = LB_FATAL_EXIT;   /* the emitting module's, see lb_options */
 
 /* LLVM calls this, then exit(1), on a fatal error: name the input, never abort silently. */
 static void on_llvm_fatal(const char *reason)
@@ -61,7 +64,7 @@ static void on_llvm_fatal(const char *reason)
 	fprintf(stderr, "memcgc: %s: internal error in LLVM code generation: %s\n",
 		fatal_source, reason);
 	fflush(stderr);
-	_exit(LB_FATAL_EXIT);
+	_exit(fatal_status);
 }
 
 void lb_fail(lb_module *m, const char *fmt, ...)
@@ -1038,6 +1041,8 @@ static int run_pipeline(lb_module *m)
 		[LB_O_DEFAULT] = "default<O2>",
 		[LB_O0] = "default<O0>", [LB_O1] = "default<O1>", [LB_O2] = "default<O2>",
 	};
+	if (m->opt.test_signal)
+		raise(m->opt.test_signal);
 	if (m->opt.test_skip_pipeline)
 		return 0;
 	if ((unsigned)m->opt.opt > LB_O2) {
@@ -1045,6 +1050,13 @@ static int run_pipeline(lb_module *m)
 		return -1;
 	}
 	LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
+	/* BPF has no vector registers and memcgc's IR no loops: these passes could only
+	 * spend time (the objects are byte-identical without them). */
+	LLVMPassBuilderOptionsSetLoopVectorization(options, 0);
+	LLVMPassBuilderOptionsSetSLPVectorization(options, 0);
+	LLVMPassBuilderOptionsSetLoopInterleaving(options, 0);
+	LLVMPassBuilderOptionsSetLoopUnrolling(options, 0);
+	LLVMPassBuilderOptionsSetCallGraphProfile(options, 0);
 	LLVMErrorRef err = LLVMRunPasses(m->mod, pipelines[m->opt.opt], m->tm, options);
 	LLVMDisposePassBuilderOptions(options);
 	if (err) {
@@ -1191,15 +1203,111 @@ static int produce_in_child(lb_module *m, enum output_kind kind, void **data, si
 	return -1;
 }
 
+/* ---- pipeline and code generation in this process (lb_options.in_process) ----------
+ *
+ * No fork: the child would fault in again every page of LLVM's code and data that the
+ * parent had touched, which was a third of memcgc's compile time. Allowed once per
+ * process (the BPF backend's cache above) and once per module (the pipeline changes it);
+ * later requests run in a child as usual, or fail for a module already used. A fatal
+ * LLVM error or a crash (signal) prints a message naming the source and exits with the
+ * module's fatal_status. */
+
+static bool passes_ran_here;            /* a BPF pass ran in this process */
+
+static const struct { int sig; const char *text; } crash_signals[] = {
+	{ SIGSEGV, "segmentation fault\n" }, { SIGBUS, "bus error\n" },
+	{ SIGILL, "illegal instruction\n" }, { SIGFPE, "arithmetic exception\n" },
+	{ SIGABRT, "aborted\n" },
+};
+enum { NCRASH = sizeof crash_signals / sizeof crash_signals[0] };
+
+static void write_str(const char *s)
+{
+	ssize_t ignored = write(STDERR_FILENO, s, strlen(s));
+	(void)ignored;
+}
+
+/* Async-signal-safe: write(2) and _exit only. */
+static void on_crash(int sig)
+{
+	write_str("memcgc: ");
+	write_str(fatal_source);
+	write_str(": internal error in LLVM code generation: ");
+	for (int i = 0; i < NCRASH; i++)
+		if (crash_signals[i].sig == sig)
+			write_str(crash_signals[i].text);
+	_exit(fatal_status);
+}
+
+/* Handlers for the crash signals, on their own stack (a stack overflow is a SIGSEGV
+ * too); `old` receives what to restore. */
+static void catch_crashes(struct sigaction old[NCRASH], stack_t *old_stack)
+{
+	static char alt[64 * 1024];
+	stack_t st = { .ss_sp = alt, .ss_size = sizeof alt };
+	sigaltstack(&st, old_stack);
+	struct sigaction sa = { .sa_handler = on_crash, .sa_flags = SA_ONSTACK | SA_RESETHAND };
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i].sig, &sa, &old[i]);
+}
+
+static void release_crashes(const struct sigaction old[NCRASH], const stack_t *old_stack)
+{
+	for (int i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i].sig, &old[i], NULL);
+	sigaltstack(old_stack, NULL);
+}
+
+static int produce_here(lb_module *m, enum output_kind kind, void **data, size_t *len)
+{
+	if (lb_finalize(m))
+		return -1;
+	passes_ran_here = true;
+	m->used_here = true;
+	struct sigaction old[NCRASH];
+	stack_t old_stack;
+	fatal_source = m->opt.source_path;
+	fatal_status = m->opt.fatal_status ? m->opt.fatal_status : LB_FATAL_EXIT;
+	catch_crashes(old, &old_stack);
+	LLVMMemoryBufferRef buf = produce(m, kind);
+	release_crashes(old, &old_stack);
+	fatal_status = LB_FATAL_EXIT;
+	if (!buf)
+		return -1;
+	*len = LLVMGetBufferSize(buf);
+	char *bytes = malloc(*len + 1);
+	if (bytes) {
+		memcpy(bytes, LLVMGetBufferStart(buf), *len);
+		bytes[*len] = 0;
+	}
+	LLVMDisposeMemoryBuffer(buf);
+	if (!bytes)
+		lb_fail(m, "out of memory");
+	*data = bytes;
+	return bytes ? 0 : -1;
+}
+
+static int produce_output(lb_module *m, enum output_kind kind, void **data, size_t *len)
+{
+	if (m->used_here) {
+		lb_fail(m, "module already optimised in this process; emit it once");
+		return -1;
+	}
+	if (m->opt.in_process && !passes_ran_here)
+		return produce_here(m, kind, data, len);
+	return produce_in_child(m, kind, data, len);
+}
+
 int lb_emit_memory(lb_module *m, void **data, size_t *len)
 {
-	return produce_in_child(m, OUTPUT_OBJECT, data, len);
+	return produce_output(m, OUTPUT_OBJECT, data, len);
 }
 
 int lb_emit_ir(lb_module *m, char **text)
 {
 	size_t len;
-	return produce_in_child(m, OUTPUT_IR, (void **)text, &len);
+	return produce_output(m, OUTPUT_IR, (void **)text, &len);
 }
 
 /* Written beside the target and renamed into place: a failed build never leaves a

@@ -15,7 +15,8 @@
  *
  * Errors: functions returning int give 0 on success and -1 on failure with a message
  * naming the source in lb_error(). An LLVM fatal error prints a message naming the
- * source and exits with status 70; it never aborts silently.
+ * source and exits with status 70 (in process: lb_options.fatal_status, and a crash
+ * signal too); it never aborts silently.
  */
 #ifndef MEMCGC_LLVM_BPF_H
 #define MEMCGC_LLVM_BPF_H
@@ -37,9 +38,16 @@ typedef struct lb_options {
 	const char *source_path;   /* the .mcp file: names the compile unit, errors, line info */
 	const char *cpu;           /* BPF CPU: NULL means "v3" (32-bit jumps, atomics) */
 	enum lb_opt_level opt;     /* LB_O_DEFAULT (0) is LB_O2 */
+	/* Run the pipeline and the backend in this process, not in a forked child: faster
+	 * (see llvm_bpf.c), for a process that emits one module and ends. A fatal LLVM error
+	 * or a crash then ends the process (message naming the source, fatal_status); only
+	 * the first emission in a process can run here, later ones use a child. */
+	bool in_process;
+	int fatal_status;          /* exit status after a fatal error here; 0 means 70 */
 	/* Tests of the fatal-error path only: emit without the pass pipeline, which leaves
 	 * CO-RE intrinsics unlowered and makes instruction selection fail. */
 	bool test_skip_pipeline;
+	int test_signal;           /* Tests of the crash path: raise it where passes would run */
 } lb_options;
 
 typedef struct lb_struct_info lb_struct_info;
@@ -74,6 +82,7 @@ typedef struct lb_module {
 	int diag_errors;             /* LLVM diagnostics of severity error seen */
 	unsigned core_seq;           /* sequence number of CO-RE enum-value calls */
 	bool finalized;
+	bool used_here;              /* optimised in this process (in_process) */
 	void **owned;                /* allocations freed by lb_module_destroy */
 	size_t n_owned;
 	lb_enum **enums;             /* open enums, closed by lb_finalize */
@@ -250,7 +259,8 @@ int lb_finalize(lb_module *m);    /* close enums, finish debug info, verify the 
 /* Finalize, run default<On> with the BPF target machine, emit the ELF object. The
  * pipeline and the backend run in a forked child (LLVM's BPF backend keeps per-process
  * state that breaks a second module, see llvm_bpf.c); the module is left unchanged, so
- * these may be called more than once and give the same bytes. */
+ * these may be called more than once and give the same bytes. With in_process (see
+ * lb_options) the first call runs here and uses the module up: later calls fail. */
 int lb_emit_memory(lb_module *m, void **data, size_t *len);   /* free() *data */
 int lb_emit_file(lb_module *m, const char *path);  /* via a temporary file + rename */
 int lb_emit_ir(lb_module *m, char **text);       /* IR after the pipeline; free() */

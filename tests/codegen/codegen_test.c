@@ -107,6 +107,68 @@ static int cmd_fatal(const char *source)
 	return rc ? 0 : 1;
 }
 
+/* ---- in process ------------------------------------------------------------------ */
+
+/* The object built without a child process (lb_options.in_process, as memcgc does):
+ * written to OUT for run-codegen.sh to compare with the child's. */
+static int cmd_emit_here(const char *source, const char *out)
+{
+	char err[1024];
+	void *data = NULL;
+	size_t len = 0;
+	lb_options options = { .source_path = source, .in_process = true };
+	if (build_test_object_with(&options, &data, &len, err, sizeof err)) {
+		fail("emit-in-process", "%s", err);
+		return 1;
+	}
+	pass("emit-in-process");
+	if (write_file(out, data, len))
+		fail("emit-in-process-write", "cannot write %s: %s", out, strerror(errno));
+	free(data);
+	return failures != 0;
+}
+
+/* In process, a fatal LLVM error (or, with SIGNAL, a crash) ends the process with
+ * fatal_status (here 3) and a message; returning at all is the failure. */
+static int cmd_fatal_here(const char *source, int signal)
+{
+	char err[1024];
+	void *data = NULL;
+	size_t len;
+	lb_options options = { .source_path = source, .in_process = true, .fatal_status = 3,
+			       .test_skip_pipeline = true, .test_signal = signal };
+	int rc = build_test_object_with(&options, &data, &len, err, sizeof err);
+	fprintf(stderr, "build returned %d: %s\n", rc, rc ? err : "object emitted");
+	free(data);
+	return 1;
+}
+
+/* A module optimised in process cannot be emitted again; the first output stands. */
+static void check_emit_here_once(const char *source)
+{
+	lb_options options = { .source_path = source, .in_process = true };
+	lb_module *m = lb_module_create(&options);
+	kernel_types kt;
+	kt_init(&kt, m);
+	lb_license(m, "GPL");
+	const lb_param ctx = { "ctx", lb_pointer(m, kt.memcg_rstat_events) };
+	lb_program(m, "f", "tp/memcg/count_memcg_events", kt.s32, &ctx, 1, 6);
+	LLVMBuildRet(m->ir, kt_tp_field(&kt, lb_param_value(m, 0), "item"));
+	void *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	if (lb_emit_memory(m, &a, &alen))
+		fail("emit-in-process-once", "first emission: %s", lb_error(m));
+	else if (!lb_emit_memory(m, &b, &blen))
+		fail("emit-in-process-once", "a second emission of the module succeeded");
+	else if (!strstr(lb_error(m), "module already optimised in this process"))
+		fail("emit-in-process-once", "error \"%s\"", lb_error(m));
+	else
+		pass("emit-in-process-once");
+	free(a);
+	free(b);
+	lb_module_destroy(m);
+}
+
 /* ---- .BTF.ext ------------------------------------------------------------------ */
 
 struct btf_ext_header {
@@ -382,6 +444,16 @@ int main(int argc, char **argv)
 		return cmd_abis(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "fatal") == 0)
 		return cmd_fatal(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "fatal-here") == 0)
+		return cmd_fatal_here(argv[2], 0);
+	if (argc == 3 && strcmp(argv[1], "crash-here") == 0)
+		return cmd_fatal_here(argv[2], SIGSEGV);
+	if (argc == 4 && strcmp(argv[1], "emit-here") == 0)
+		return cmd_emit_here(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "once-here") == 0) {
+		check_emit_here_once(argv[2]);
+		return failures != 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "errors") == 0) {
 		check_emit_same_module(argv[2]);
 		check_errors(argv[2]);
@@ -393,6 +465,6 @@ int main(int argc, char **argv)
 		return run_load_tests(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "structops") == 0)
 		return run_struct_ops_host_test(argv[2]);
-	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | abis SRC DIR | btfext OBJ | load OBJ | structops SRC | errors SRC | fatal SRC\n", argv[0]);
+	fprintf(stderr, "usage: %s emit SRC OUT [0-2] | emit-here SRC OUT | abis SRC DIR | btfext OBJ | load OBJ | structops SRC | errors SRC | once-here SRC | fatal SRC | fatal-here SRC | crash-here SRC\n", argv[0]);
 	return 2;
 }

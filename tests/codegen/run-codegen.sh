@@ -87,6 +87,26 @@ if "$TEST" fatal "$SRC" 2>"$OUT/fatal.txt" &&
 then echo "PASS llvm-fatal-error-names-input"
 else echo "FAIL llvm-fatal-error-names-input: see below"; sed 's/^/  | /' "$OUT/fatal.txt"; fi
 
+# In process (lb_options.in_process, what memcgc uses): the same bytes as from the child,
+# one emission per module, and a fatal error ends the process with the message.
+if check emit-here "$SRC" "$OUT/here.o"; then
+	if cmp -s "$OUT/a.o" "$OUT/here.o"; then echo "PASS emit-in-process-same-bytes"
+	else echo "FAIL emit-in-process-same-bytes: objects differ"; fi
+fi
+check once-here "$SRC"
+"$TEST" fatal-here "$SRC" 2>"$OUT/fatal-here.txt"
+rc=$?
+if [ $rc -eq 3 ] &&
+   grep -q "memcgc: $SRC: internal error in LLVM code generation: Cannot select" "$OUT/fatal-here.txt"
+then echo "PASS llvm-fatal-error-in-process-names-input"
+else echo "FAIL llvm-fatal-error-in-process-names-input: status $rc, see below"; sed 's/^/  | /' "$OUT/fatal-here.txt"; fi
+"$TEST" crash-here "$SRC" 2>"$OUT/crash-here.txt"
+rc=$?
+if [ $rc -eq 3 ] &&
+   grep -q "memcgc: $SRC: internal error in LLVM code generation: segmentation fault" "$OUT/crash-here.txt"
+then echo "PASS llvm-crash-in-process-names-input"
+else echo "FAIL llvm-crash-in-process-names-input: status $rc, see below"; sed 's/^/  | /' "$OUT/crash-here.txt"; fi
+
 check load "$OUT/a.o"
 check structops "$SRC"
 

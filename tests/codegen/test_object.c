@@ -268,7 +268,13 @@ int build_test_object(const char *source, enum lb_opt_level opt, bool skip_pipel
 {
 	lb_options options = { .source_path = source, .opt = opt,
 			       .test_skip_pipeline = skip_pipeline };
-	struct test_object t = { .m = lb_module_create(&options) };
+	return build_test_object_with(&options, data, len, error, error_size);
+}
+
+int build_test_object_with(const lb_options *options, void **data, size_t *len, char *error,
+			   size_t error_size)
+{
+	struct test_object t = { .m = lb_module_create(options) };
 	if (!t.m) {
 		snprintf(error, error_size, "cannot create the LLVM module");
 		return -1;

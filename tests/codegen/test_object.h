@@ -23,6 +23,10 @@ struct test_input {
 int build_test_object(const char *source, enum lb_opt_level opt, bool skip_pipeline,
 		      void **data, size_t *len, char *error, size_t error_size);
 
+/* The same with any module options (in_process, fatal_status...). */
+int build_test_object_with(const lb_options *options, void **data, size_t *len, char *error,
+			   size_t error_size);
+
 /* A minimal object with a struct_ops map of the given memcg_bpf_ops ABI. */
 int build_ops_object(enum kt_ops_abi abi, const char *source, void **data, size_t *len,
 		     char *error, size_t error_size);
