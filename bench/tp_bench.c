@@ -29,6 +29,8 @@
 #define MEMCG_ROOT "/sys/fs/cgroup/memory"
 #define LIMIT "48M"
 #define FILE_MB 192
+#define ANON_MB 16
+#define ANON_PASSES 32
 
 enum { NPROGS = 3 };
 
@@ -63,9 +65,38 @@ static int write_file(const char *path, const char *text)
 	return ok ? 0 : -1;
 }
 
-/* Maps a file bigger than the memcg's limit and touches every page, again and again:
- * a page fault per page and page-cache reclaim (pgscan), in the memcg the policy
- * watches, so that most events are ones the policy does not count, as on a real machine. */
+/* Maps a file bigger than the memcg's limit and touches every page, then faults in and
+ * drops ANON_MB of anonymous memory, again and again: page-cache reclaim (pgscan, which
+ * the policy counts) and many page faults (pgfault, which it does not), in the memcg the
+ * policy watches, so that most events are ones the policy ignores, as on a real machine,
+ * and a round has millions of events rather than thousands. */
+static void touch_file(const char *file, size_t size)
+{
+	volatile unsigned long sum = 0;
+	int fd = open(file, O_RDONLY);
+	const char *p = fd >= 0 ? mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (size_t off = 0; off < size; off += 4096)
+		sum += (unsigned char)p[off];
+	munmap((void *)p, size);
+	close(fd);
+}
+
+static void touch_anon(size_t size)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (int pass = 0; pass < ANON_PASSES; pass++) {
+		for (size_t off = 0; off < size; off += 4096)
+			p[off] = 1;
+		if (madvise(p, size, MADV_DONTNEED) != 0)
+			_exit(1);
+	}
+	munmap(p, size);
+}
+
 static pid_t start_workload(const char *cgroup, const char *file, int seconds)
 {
 	pid_t pid = fork();
@@ -77,17 +108,9 @@ static pid_t start_workload(const char *cgroup, const char *file, int seconds)
 	if (write_file(path, me) != 0)
 		_exit(1);
 	time_t end = time(NULL) + seconds;
-	size_t size = (size_t)FILE_MB << 20;
-	volatile unsigned long sum = 0;
 	while (time(NULL) < end) {
-		int fd = open(file, O_RDONLY);
-		const char *p = fd >= 0 ? mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-		if (p == MAP_FAILED)
-			_exit(1);
-		for (size_t off = 0; off < size; off += 4096)
-			sum += (unsigned char)p[off];
-		munmap((void *)p, size);
-		close(fd);
+		touch_file(file, (size_t)FILE_MB << 20);
+		touch_anon((size_t)ANON_MB << 20);
 	}
 	_exit(0);
 }

@@ -510,6 +510,7 @@ static LLVMValueRef item_matches(struct emitter *e, LLVMValueRef item, const str
 static void gen_count(struct emitter *e, const struct ir_counter *c, LLVMValueRef mask,
 		      LLVMValueRef match, LLVMValueRef val, LLVMValueRef now)
 {
+	at_line(e, c->at);
 	LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
 					c64(e, 1), "");
 	LLVMValueRef hit = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
@@ -538,6 +539,8 @@ static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLV
 	e->items = arena_alloc(&e->p->arena, sizeof(*e->items) * at_least_one(n * SIGNAL_MAX_EVENTS));
 	e->nitems = 0;
 	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(m->ctx), 0, 0);
+	if (n > 0)   /* -g: the event path is the first signal's rule (a counter's: its own) */
+		at_line(e, ((const struct ir_counter *)e->ir->counters.items[0])->at);
 	for (int i = 0; i < n; i++)
 		any = LLVMBuildOr(e->b, any, match[i] = item_matches(e, item, e->ir->counters.items[i]), "");
 	LLVMBasicBlockRef done = lb_block(m, "event_done");

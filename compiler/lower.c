@@ -44,7 +44,8 @@ static int same_counter(const struct ir_counter *c, const struct node *sig, uint
 	       (sig->signal || strcmp(c->events[0], sig->event) == 0);
 }
 
-static int counter_for(struct policy *p, struct policy_ir *ir, const struct node *sig)
+static int counter_for(struct policy *p, struct policy_ir *ir, const struct node *sig,
+		       struct span rule)
 {
 	uint64_t window_ms = (uint64_t)llround(sig->window_ns / NS_PER_MS);
 	for (int i = 0; i < ir->counters.len; i++)
@@ -62,20 +63,22 @@ static int counter_for(struct policy *p, struct policy_ir *ir, const struct node
 	}
 	c->window_ms = window_ms;
 	c->bucket_ms = window_ms / IR_BUCKETS ? window_ms / IR_BUCKETS : 1;
+	c->at = rule;
 	vec_push(&p->arena, &ir->counters, c);
 	return c->index;
 }
 
-static void assign_counters(struct policy *p, struct policy_ir *ir, struct node *n)
+static void assign_counters(struct policy *p, struct policy_ir *ir, struct node *n,
+			    struct span rule)
 {
 	if (!n)
 		return;
 	if (n->kind == N_SIGNAL) {
-		n->counter = counter_for(p, ir, n);
+		n->counter = counter_for(p, ir, n, rule);
 		return;
 	}
-	assign_counters(p, ir, n->a);
-	assign_counters(p, ir, n->b);
+	assign_counters(p, ir, n->a, rule);
+	assign_counters(p, ir, n->b, rule);
 }
 
 /* The `when` line as written, for status output and the metadata. */
@@ -102,7 +105,7 @@ static void lower_rule(struct policy *p, struct policy_ir *ir, struct rule *r)
 	lr->ast = r;
 	lr->text = rule_text(p, r);
 	lr->first_action = ir->actions.len;
-	assign_counters(p, ir, r->cond);
+	assign_counters(p, ir, r->cond, r->at);
 	for (int i = 0; i < r->actions.len; i++) {
 		const struct action *a = r->actions.items[i];
 		struct ir_action *la = arena_alloc(&p->arena, sizeof(*la));

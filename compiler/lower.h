@@ -27,6 +27,7 @@ struct ir_counter {
 	int nevents;
 	uint64_t window_ms;
 	uint64_t bucket_ms;             /* window_ms / IR_BUCKETS */
+	struct span at;                 /* the first rule that reads it (line info of -g) */
 };
 enum { IR_BUCKETS = 8 };
 

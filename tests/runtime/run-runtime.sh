@@ -104,11 +104,12 @@ check range-expr-in-range 0 "rule 0 (line 8) idle   fired 0" "$run" --dry-run --
 check err-override-dry 2 "--allow-override has no meaning with --dry-run" "$run" --dry-run --allow-override "$prio"
 check err-not-root 1 "loading BPF programs needs root" setpriv --reuid=nobody --regid=nogroup --clear-groups "$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$prio"
 
-# a program the verifier rejects: the first stack store of .text (the rules' code) patched
-# to write above the frame; the error names the policy line from the -g line info
+# a program the verifier rejects: the tracepoint program's first store to the stack
+# patched to write above the frame; the error names the policy line from the -g line info
+tp_section=tp/memcg/count_memcg_events
 patch_stack_store() {   # IN.o OUT.o
-	llvm-objcopy-19 --dump-section .text="$work/text.bin" "$1" &&
-	python3 - "$work/text.bin" <<'PY' && llvm-objcopy-19 --update-section .text="$work/text.bin" "$1" "$2"
+	llvm-objcopy-19 --dump-section "$tp_section=$work/text.bin" "$1" &&
+	python3 - "$work/text.bin" <<'PY' && llvm-objcopy-19 --update-section "$tp_section=$work/text.bin" "$1" "$2"
 import sys
 path = sys.argv[1]
 code = bytearray(open(path, "rb").read())
@@ -117,7 +118,7 @@ for i in range(0, len(code), 8):   # *(u64 *)(r10 - N) = rX  ->  *(u64 *)(r10 + 
         code[i + 2:i + 4] = (16).to_bytes(2, "little")
         break
 else:
-    sys.exit("no stack store in .text")
+    sys.exit("no stack store in the tracepoint program")
 open(path, "wb").write(code)
 PY
 }
