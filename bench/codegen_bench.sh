@@ -40,5 +40,5 @@ for obj in "$out/priority.o" "$baseline"; do
 		/^ +[0-9a-f]+:/ { n[sec " " fn]++ }
 		END { for (k in n) { split(k, p, " "); printf "{\"bench\": \"objdump_insns\", \"object\": \"%s\", \"section\": \"%s\", \"function\": \"%s\", \"insns\": %d}\n", obj, p[1], p[2], n[k] } }' | sort
 done
-echo "== per-event cost, same workload, same run (kernel BPF stats; 3 rounds of 5 s of page-cache reclaim, attach order rotated)"
+echo "== per-event cost, same workload, same run (kernel BPF stats; 3 rounds of 5 s of page-cache reclaim and anonymous faults, attach order rotated)"
 "$build/tp_bench" "$out/priority.o" "$baseline" 15

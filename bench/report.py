@@ -16,6 +16,7 @@ CONFIGS = [
     ("both-none", "both, no policy"),
     ("both-memory-low", "both, memory.low on high"),
     ("both-static-high", "both, static memory.high on low"),
+    ("low-alone-static-high", "low alone, static memory.high on low (not work-conserving)"),
     ("both-policy", "both, memcgc policy"),
     ("low-alone-policy", "low alone, policy attached (work-conserving)"),
     ("both-policy-tuned", "both, memcgc policy with the setup's tuned_options"),

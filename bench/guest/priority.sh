@@ -23,7 +23,7 @@ LOW_PROT=$((VM_MB + SLACK_MB))M
 STATIC_HIGH=$((LIMIT_MB - VM_MB - SLACK_MB))M
 configs="high-alone low-alone both-none both-policy low-alone-policy"
 [ "$abi" = v2 ] && configs="high-alone low-alone both-none both-memory-low both-static-high"`
-	`" both-policy low-alone-policy"
+	`" low-alone-static-high both-policy low-alone-policy"
 [ -n "${TUNED:-}" ] && configs="$configs both-policy-tuned"
 configs=${CONFIGS:-$configs}
 
@@ -49,7 +49,7 @@ one() {
 	esac
 	case $config in
 	both-memory-low) echo "$LOW_PROT" > "$CG/high/memory.low" ;;
-	both-static-high) echo "$STATIC_HIGH" > "$CG/low/memory.high" ;;
+	*static-high) echo "$STATIC_HIGH" > "$CG/low/memory.high" ;;
 	*policy) policy=1; policy_start "$OBJ" -q "${POLICY_ARGS[@]}" || return 1 ;;
 	*policy-tuned) policy=1
 		policy_start "$OBJ" -q "${POLICY_ARGS[@]}" $TUNED || return 1 ;;
