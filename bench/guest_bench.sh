@@ -5,14 +5,14 @@
 # write their JSON lines to $MEMCGC_VM_OUT/guest.jsonl and to the output shown here; those
 # lines are collected into OUT.
 #   bench/guest_bench.sh BUILD OUT.jsonl
-# Environment: REPS (rounds, 3), BENCH_SECONDS (seconds per workload run, 20; not
+# Environment: REPS (rounds, 5), BENCH_SECONDS (seconds per workload run, 20; not
 # SECONDS, which bash keeps for itself), CHARGE_REPS (5), POLICY_OPTS (memcg-run options),
 # TUNED_V2, TUNED_V6 (memcg-run options of the extra configuration both-policy-tuned: the
 # policy with its parameters set otherwise; v2 default "--set boost=16MiB", v6 none).
 set -euo pipefail
 build=$1 out=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
-reps=${REPS:-3} secs=${BENCH_SECONDS:-20} creps=${CHARGE_REPS:-5} opts=${POLICY_OPTS:-}
+reps=${REPS:-5} secs=${BENCH_SECONDS:-20} creps=${CHARGE_REPS:-5} opts=${POLICY_OPTS:-}
 mkdir -p "$build/bench" "$(dirname "$out")"
 : > "$out"
 for abi in v2 v6; do
