@@ -162,6 +162,12 @@ def other_targets(rec):
         for k in ("xlated_insns", "verified_insns"):
             out.append(target(f"tracepoint program {k.replace('_', ' ')}, memcgc vs hand-written C",
                               f"<= {base[k]}", mine[k], mine[k] <= base[k], "codegen"))
+    objdump = {r["function"]: r["insns"] for r in rec.get("codegen", [])
+               if r.get("bench") == "objdump_insns" and r["section"].startswith("tp/")}
+    if "count_memcg_events" in objdump and "baseline" in objdump:
+        n, b = objdump["count_memcg_events"], objdump["baseline"]
+        out.append(target("tracepoint program, llvm-objdump instructions, memcgc vs "
+                          "hand-written C", f"<= {b}", n, n <= b, "codegen"))
     for r in rec.get("codegen", []):
         if r.get("bench") == "compile" and r["policy"].endswith("examples/priority.mcp"):
             out.append(target("whole compile of the demo policy (median)", "< 50 ms",

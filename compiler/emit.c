@@ -323,13 +323,25 @@ static LLVMValueRef gen_size_literal(struct emitter *e, struct value v)
 	return LLVMBuildAdd(e->b, pages, c64(e, (long long)v.pages), "");
 }
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
 static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 {
 	const struct ir_counter *c = e->ir->counters.items[n->counter];
 	LLVMValueRef events = counter_events(e, c);
-	/* events per window -> milli-events per second */
-	LLVMValueRef scaled = LLVMBuildMul(e->b, events, c64(e, 1000 * 1000), "");
-	return LLVMBuildUDiv(e->b, scaled, c64(e, (long long)(c->bucket_ms * IR_BUCKETS)), "rate");
+	/* events per window -> milli-events per second: events * 10^6 / window in ms, the
+	 * fraction reduced first (a 1 s window is one multiply by 1000, no divide) */
+	uint64_t num = 1000 * 1000, den = c->bucket_ms * IR_BUCKETS, g = gcd(num, den);
+	LLVMValueRef rate = LLVMBuildMul(e->b, events, c64(e, (long long)(num / g)), "rate");
+	return den == g ? rate : LLVMBuildUDiv(e->b, rate, c64(e, (long long)(den / g)), "rate");
 }
 
 static LLVMValueRef gen_binary(struct emitter *e, const struct node *n)
