@@ -303,7 +303,8 @@ def md_compiler(rec):
              r["runs"]] for r in rec.get("frontend", []) if r.get("bench") == "frontend"]
     out += ["Front end, parse and check in process (ms):", "",
             md_table(["policy", "rules", "median (min–max)", "runs"], rows), ""]
-    rows = [[r["policy"], f"{r['median_ms']} ({r['min_ms']}–{r['max_ms']})", r["runs"]]
+    rows = [[r["policy"] + (" (`memcgc --check`)" if r["bench"] == "check-process" else ""),
+             f"{r['median_ms']} ({r['min_ms']}–{r['max_ms']})", r["runs"]]
             for r in rec.get("frontend", []) + rec.get("codegen", [])
             if r.get("bench") in ("compile", "check-process")]
     out += ["Whole process (`memcgc -o` unless noted), ms:", "",
