@@ -160,19 +160,24 @@ static double term_value(const struct run *r, const struct meta_term *t, uint64_
 	return (double)r->params[t->index];
 }
 
+/* The index of rule's first term after term i (-1: before the first), or -1. */
+static int next_term(const struct run *r, int rule, int i)
+{
+	while (++i < r->meta.nterms)
+		if (r->meta.terms[i].rule == rule)
+			return i;
+	return -1;
+}
+
 /* `TERM VALUE UNIT, ...` for each term of a rule's condition, after `lead`. */
 static void print_values(const struct run *r, int rule, uint64_t now, const char *lead)
 {
-	int first = 1;
-	for (int i = 0; i < r->meta.nterms; i++) {
+	for (int i = next_term(r, rule, -1), first = 1; i >= 0; i = next_term(r, rule, i), first = 0) {
 		const struct meta_term *t = &r->meta.terms[i];
 		const char *unit;
-		if (t->rule != rule)
-			continue;
 		double v = term_value(r, t, now, &unit);
 		printf(t->is_param ? "%s%s %g%s%s" : "%s%s %.1f%s%s", first ? lead : ", ", t->text, v,
 		       unit[0] == '/' || !unit[0] ? "" : " ", unit);
-		first = 0;
 	}
 }
 
@@ -180,19 +185,15 @@ static void print_values(const struct run *r, int rule, uint64_t now, const char
 static void json_values(const struct run *r, int rule, uint64_t now)
 {
 	printf(", \"values\": [");
-	int first = 1;
-	for (int i = 0; i < r->meta.nterms; i++) {
+	for (int i = next_term(r, rule, -1), first = 1; i >= 0; i = next_term(r, rule, i), first = 0) {
 		const struct meta_term *t = &r->meta.terms[i];
 		const char *unit;
-		if (t->rule != rule)
-			continue;
 		double v = term_value(r, t, now, &unit);
 		printf("%s{\"term\": ", first ? "" : ", ");
 		json_str(t->text);
 		printf(", \"kind\": \"%s\", \"value\": %.3f, \"unit\": ", t->is_param ? "param" : "signal", v);
 		json_str(unit);
 		printf("}");
-		first = 0;
 	}
 	printf("]");
 }

@@ -94,18 +94,18 @@ if check emit-here "$SRC" "$OUT/here.o"; then
 	else echo "FAIL emit-in-process-same-bytes: objects differ"; fi
 fi
 check once-here "$SRC"
-"$TEST" fatal-here "$SRC" 2>"$OUT/fatal-here.txt"
-rc=$?
-if [ $rc -eq 3 ] &&
-   grep -q "memcgc: $SRC: internal error in LLVM code generation: Cannot select" "$OUT/fatal-here.txt"
-then echo "PASS llvm-fatal-error-in-process-names-input"
-else echo "FAIL llvm-fatal-error-in-process-names-input: status $rc, see below"; sed 's/^/  | /' "$OUT/fatal-here.txt"; fi
-"$TEST" crash-here "$SRC" 2>"$OUT/crash-here.txt"
-rc=$?
-if [ $rc -eq 3 ] &&
-   grep -q "memcgc: $SRC: internal error in LLVM code generation: segmentation fault" "$OUT/crash-here.txt"
-then echo "PASS llvm-crash-in-process-names-input"
-else echo "FAIL llvm-crash-in-process-names-input: status $rc, see below"; sed 's/^/  | /' "$OUT/crash-here.txt"; fi
+# in_process_failure NAME MODE TEXT: the test program's MODE ends with status 3 and the
+# internal-error line naming the input, with TEXT
+in_process_failure() {
+	"$TEST" "$2" "$SRC" 2>"$OUT/$2.txt"
+	local rc=$?
+	if [ $rc -eq 3 ] &&
+	   grep -q "memcgc: $SRC: internal error in LLVM code generation: $3" "$OUT/$2.txt"
+	then echo "PASS $1"
+	else echo "FAIL $1: status $rc, see below"; sed 's/^/  | /' "$OUT/$2.txt"; fi
+}
+in_process_failure llvm-fatal-error-in-process-names-input fatal-here "Cannot select"
+in_process_failure llvm-crash-in-process-names-input crash-here "segmentation fault"
 
 check load "$OUT/a.o"
 check structops "$SRC"
