@@ -1,11 +1,17 @@
 # memcgc — build, test and run everything from here.
 #
-#   make deps     install the Debian packages the build and the tests need
-#   make          build memcgc (and, as they land, memcg-run)
-#   make check    deps + build + the whole test suite (what CI runs)
-#   make demo     the main job: the RFC's experiment with an example policy, in the test VM
-#   make fuzz     a long fuzzing run over the front end
-#   make bench    benchmarks, with figures printed
+#   make deps         install the Debian packages the build and the tests need
+#   make              build memcgc and memcg-run
+#   make check        deps + build + every test suite (what CI runs); make check-NAME: one
+#   make check-fresh  make demo and make check in a fresh Debian 12 root (tests/fresh/)
+#   make demo         the main job: the RFC's experiment with an example policy, in the test VM
+#   make fuzz         a long fuzzing run over the front end
+#   make bench        benchmarks, with figures printed
+#
+# Nothing here runs a tool that `make deps` installs while make reads the makefiles: values
+# from such tools are read in recipes (compiler/codegen.mk), and every rule that needs a
+# package waits for the deps stamp (an order-only prerequisite), so `make -j2 check` on a
+# fresh machine installs first and builds after.
 
 BUILD    ?= build
 CC       ?= cc
@@ -22,13 +28,16 @@ LDLIBS   :=
 all: $(BUILD)/memcgc
 
 # Debian packages: the build (flex, bison, LLVM 19, libbpf, libelf), the tests (clang-19
-# with libFuzzer and the sanitizers, bpftool) and the test kernel (linux-source-6.12, its
-# build tools, QEMU, busybox, stress-ng).
+# with libFuzzer and the sanitizers, bpftool) and the test kernel (its build tools, QEMU,
+# busybox, stress-ng). The kernel source, linux-source-6.12, is pinned to the versions the
+# patch series is tested against (tests/vm/kernel/source-versions) and installed by
+# tests/vm/kernel/linux-source.sh, downgrading a newer one.
 DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-19 \
 	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcap-dev bpftool \
-	linux-source-6.12 bc libssl-dev dwarves cpio xz-utils qemu-system-x86 \
+	bc libssl-dev dwarves cpio xz-utils qemu-system-x86 git \
 	busybox-static stress-ng gnuplot-nox time
-DEPS_STAMP := $(BUILD)/.deps-$(shell echo $(DEB_PACKAGES) | md5sum | cut -c1-8)
+KERNEL_SOURCE_PIN := tests/vm/kernel/source-versions
+DEPS_STAMP := $(BUILD)/.deps-$(shell { echo $(DEB_PACKAGES); cat $(KERNEL_SOURCE_PIN); } | md5sum | cut -c1-8)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP):
@@ -39,6 +48,8 @@ $(DEPS_STAMP):
 		echo "deps: installing $$(echo $$missing | tr '\n' ' ')"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	else echo "deps: all Debian packages present"; fi
+	@tests/vm/kernel/linux-source.sh install || \
+		{ apt-get update -q >/dev/null && tests/vm/kernel/linux-source.sh install; }
 	@mkdir -p $(BUILD) && touch $@
 
 include compiler/codegen.mk
@@ -54,13 +65,21 @@ include bench/bench.mk
 include bench/guest.mk
 
 
-# The RFC's experiment in the test VM (examples/demo): ABI=v2 runs examples/priority.mcp
-# (over_high), ABI=v6 examples/priority-delay.mcp (high_delay).
+# The RFC's experiment in the test VM (examples/demo): ABI=v2 (the default, set in
+# tests/vm/vm.mk) runs examples/priority.mcp (over_high), ABI=v6
+# examples/priority-delay.mcp (high_delay); ABI is read from the command line or the
+# environment.
 demo: all vm-progs
-	@examples/demo/run-demo.sh $(BUILD) $(if $(filter command line,$(origin ABI)),$(ABI),v2)
+	@examples/demo/run-demo.sh $(BUILD) $(ABI)
+
+# A fresh Debian 12 root runs `make demo` and `make check` (tests/fresh/check-fresh.sh):
+# about an hour with a cold kernel cache. FRESH_OPTS=--host-cache binds this machine's.
+FRESH_DIR ?= /var/tmp/memcgc-fresh
+check-fresh:
+	tests/fresh/check-fresh.sh . $(FRESH_DIR) $(FRESH_OPTS)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps demo clean
+.PHONY: all deps demo check-fresh clean
 .DELETE_ON_ERROR:

@@ -47,6 +47,7 @@ bench-codegen: all $(BASELINE_OBJ) $(BUILD)/tp_bench $(BENCH_DIR)/rules-100.mcp
 
 bench-runtime: all
 	@echo "== memcg-run: load+attach, map memory (dry run on this machine)"
+	@mkdir -p $(BENCH_DIR)
 	@$(BUILD)/memcgc -o $(BENCH_DIR)/priority.o examples/priority.mcp
 	@python3 bench/runtime_bench.py $(BUILD) $(BENCH_DIR)/priority.o | tee $(BENCH_DIR)/runtime.jsonl
 

@@ -39,11 +39,12 @@ $(BUILD)/libfrontend.a: $(FRONTEND_OBJS)
 # and zstd linked in are three shared libraries fewer to map and bind; unused sections go.
 # (libc stays shared: LLVM calls getpwnam_r, which a static glibc only warns about.)
 MEMCGC_LDFLAGS := -no-pie -static-libgcc -Wl,--gc-sections
-MEMCGC_LDLIBS  := $(filter-out -lstdc++ -lrt -ldl -lm -lz -lzstd -lpthread,$(CODEGEN_LDLIBS)) \
+MEMCGC_LDLIBS  = $(filter-out -lstdc++ -lrt -ldl -lm -lz -lzstd -lpthread,$(CODEGEN_LDLIBS)) \
 	-Wl,-Bstatic -lstdc++ -lz -lzstd -Wl,-Bdynamic -lrt -ldl -lm -lpthread
 
 $(BUILD)/memcgc: $(MEMCGC_OBJS) $(BUILD)/libfrontend.a $(CODEGEN_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) $(MEMCGC_LDFLAGS) -o $@ $^ $(MEMCGC_LDLIBS) $(LDLIBS)
 
+# Every object's header dependencies (-MMD -MP), wherever its rule lives: included once, here.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -15,4 +15,5 @@ $(BUILD)/memcg-run: $(RUNTIME_OBJS) $(BUILD)/libfrontend.a $(LIBBPF_A)
 
 all: $(BUILD)/memcg-run
 
-SUITES += runtime 'tests/runtime/run-runtime.sh $(BUILD)'
+SUITE_runtime      := tests/runtime/run-runtime.sh $(BUILD)
+SUITE_runtime_DEPS := all

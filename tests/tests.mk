@@ -1,5 +1,8 @@
-# The test suites. Each fragment adds `name 'command'` pairs to SUITES; tests/run.py runs
-# them in order and prints the total (see the convention at the top of tests/run.py).
+# The test suites. Each suite NAME is two variables, set beside the code it tests:
+#   SUITE_NAME       the command (prints PASS/FAIL/SKIP lines: see tests/run.py)
+#   SUITE_NAME_DEPS  what must be built before it runs
+# SUITES below is the one list of them, in the order `make check` runs them: the fast
+# suites first, the ones that boot kernels last. `make check-NAME` runs one.
 
 SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_DIR   := $(BUILD)/asan
@@ -26,14 +29,32 @@ $(BUILD)/frontend_unit: tests/frontend/unit_test.c $(FRONTEND_ALL_SRCS) $(BUILD)
 	@$(CLANG) -std=gnu11 -g -O1 $(SANITIZE) -Icompiler -Igrammar -I$(BUILD)/grammar \
 		-Wno-unused-function -o $@ tests/frontend/unit_test.c $(FRONTEND_ALL_SRCS) -lm
 
-CHECK_DEPS += $(ASAN_DIR)/memcgc $(BUILD)/fuzz_frontend $(BUILD)/frontend_unit
-SUITES += frontend 'tests/frontend/run-frontend.sh $(BUILD)/memcgc'
-SUITES += frontend-asan 'ASAN_OPTIONS=detect_leaks=1 tests/frontend/run-frontend.sh $(ASAN_DIR)/memcgc'
-SUITES += frontend-unit '$(BUILD)/frontend_unit'
-SUITES += fuzz 'tests/fuzz/run-fuzz.sh $(BUILD)/fuzz_frontend 30 $(BUILD)/fuzz-short'
+SUITE_frontend           := tests/frontend/run-frontend.sh $(BUILD)/memcgc
+SUITE_frontend_DEPS      := all
+SUITE_frontend-asan      := ASAN_OPTIONS=detect_leaks=1 tests/frontend/run-frontend.sh $(ASAN_DIR)/memcgc
+SUITE_frontend-asan_DEPS := $(ASAN_DIR)/memcgc
+SUITE_frontend-unit      := $(BUILD)/frontend_unit
+SUITE_frontend-unit_DEPS := $(BUILD)/frontend_unit
+SUITE_fuzz               := tests/fuzz/run-fuzz.sh $(BUILD)/fuzz_frontend 30 $(BUILD)/fuzz-short
+SUITE_fuzz_DEPS          := $(BUILD)/fuzz_frontend
+SUITE_deps-pin           := tests/vm/kernel/test-linux-source.sh
+SUITE_deps-pin_DEPS      :=
 
-check: deps all $(CHECK_DEPS)
-	@python3 tests/run.py $(SUITES)
+SUITES := deps-pin frontend frontend-unit frontend-asan fuzz codegen semantics objects runtime \
+	vm vm-memcgc
+
+# One target per suite, and `check` for all of them in order (prerequisites first, so a
+# suite never starts while another's build still runs).
+suite_args = $(foreach s,$1,$(s) '$(SUITE_$(s))')
+define check_one
+check-$(1): deps $$(SUITE_$(1)_DEPS)
+	@python3 tests/run.py $$(call suite_args,$(1))
+.PHONY: check-$(1)
+endef
+$(foreach s,$(SUITES),$(eval $(call check_one,$(s))))
+
+check: deps all $(foreach s,$(SUITES),$(SUITE_$(s)_DEPS))
+	@python3 tests/run.py $(call suite_args,$(SUITES))
 
 fuzz: $(BUILD)/fuzz_frontend
 	tests/fuzz/run-fuzz.sh $(BUILD)/fuzz_frontend $(FUZZ_SECONDS) $(BUILD)/fuzz; cat $(BUILD)/fuzz/log | tail -5

@@ -12,13 +12,5 @@ $(CODEGEN_TEST_OBJS): $(BUILD)/tests/codegen/%.o: tests/codegen/%.c $(LIBBPF_A)
 $(CODEGEN_TEST): $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_A)
 	$(CC) -o $@ $(CODEGEN_TEST_OBJS) $(CODEGEN_OBJS) $(LIBBPF_LIBS) $(CODEGEN_LDLIBS)
 
-CHECK_DEPS += $(CODEGEN_TEST)
-SUITES += codegen 'tests/codegen/run-codegen.sh $(BUILD)'
-
-
-# Just this suite, without building memcgc (which `check` needs).
-check-codegen: $(CODEGEN_TEST)
-	@python3 tests/run.py codegen 'tests/codegen/run-codegen.sh $(BUILD)'
-.PHONY: check-codegen
-
--include $(CODEGEN_TEST_OBJS:.o=.d)
+SUITE_codegen      := tests/codegen/run-codegen.sh $(BUILD)
+SUITE_codegen_DEPS := all $(CODEGEN_TEST)

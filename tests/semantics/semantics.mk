@@ -9,6 +9,7 @@ $(SEMANTICS_TEST): tests/semantics/semantics_test.c $(RUNTIME_LIB_SRCS) compiler
 	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/semantics/semantics_test.c \
 		$(RUNTIME_LIB_SRCS) $(LIBBPF_LIBS)
 
-CHECK_DEPS += $(SEMANTICS_TEST)
-SUITES += semantics '$(SEMANTICS_TEST) $(BUILD)/memcgc tests/semantics/*.sem'
-SUITES += objects 'tests/semantics/objects.sh $(BUILD)/memcgc $(SEMANTICS_TEST) $(BUILD)/objects'
+SUITE_semantics      := $(SEMANTICS_TEST) $(BUILD)/memcgc tests/semantics/*.sem
+SUITE_semantics_DEPS := all $(SEMANTICS_TEST)
+SUITE_objects        := tests/semantics/objects.sh $(BUILD)/memcgc $(SEMANTICS_TEST) $(BUILD)/objects
+SUITE_objects_DEPS   := all $(SEMANTICS_TEST)

@@ -5,7 +5,8 @@
 #   tests/vm/build-kernel.sh --dir         print the kernel directory only
 #
 # One bzImage per memcg_bpf_ops ABI (CONFIG_MEMCG_BPF_OPS_ABI_*), from Debian's
-# linux-source-6.12 tarball plus tests/vm/kernel/patches/*.patch, configured
+# linux-source-6.12 tarball, pinned to a version in kernel/source-versions, plus the patch
+# series for that version (kernel/linux-source.sh patches), configured
 # as `make tinyconfig` + tests/vm/kernel/vm.config + the ABI choice.
 #
 # Cache ($MEMCGC_CACHE, default /var/cache/memcgc):
@@ -28,7 +29,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${MEMCGC_CACHE:-/var/cache/memcgc}
 TARBALL=${KERNEL_SOURCE_TAR:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-2}
-PATCHES=("$HERE"/kernel/patches/*.patch)
 FRAGMENT=$HERE/kernel/vm.config
 LINUX=$CACHE/linux-6.12
 SRC=$LINUX/src
@@ -36,6 +36,21 @@ OBJ=$LINUX/obj
 
 say() { echo "build-kernel: $*" >&2; }
 die() { say "error: $*"; exit 1; }
+
+# A line every 30 s while a long step runs (make check shows it: a cold build is ~15 min).
+# progress STEP [LOG]: start the ticker (LOG: a file whose line count shows the build's
+# progress); progress_end: stop it.
+ticker=
+progress() {
+	progress_end
+	local step=$1 log=${2:-} t0=$SECONDS
+	( while sleep 30; do
+		say "$step: still running after $((SECONDS - t0)) s${log:+ ($(wc -l < "$log" 2>/dev/null || echo 0) lines of $log)}"
+	done ) &
+	ticker=$!
+}
+progress_end() { [ -z "$ticker" ] || { kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true; ticker=; }; }
+trap progress_end EXIT
 
 print_dir_only=
 abis=()
@@ -48,8 +63,10 @@ for a in "$@"; do
 done
 [ ${#abis[@]} -gt 0 ] || abis=(v6 v2)
 
-[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.12)"
-[ -e "${PATCHES[0]}" ] || die "no patches in $HERE/kernel/patches"
+[ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps' (it installs the pinned linux-source-6.12)"
+# The series for the installed source version; any other version is refused in one line.
+series=$("$HERE/kernel/linux-source.sh" patches 2>&1) || die "${series#linux-source: error: }"
+mapfile -t PATCHES <<<"$series"
 
 # --- the key: everything that can change a bzImage -------------------------
 tar_id="$(basename "$TARBALL") $(stat -c '%s %Y' "$TARBALL") $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)"
@@ -101,7 +118,8 @@ flock 9
 
 # --- the source: extracted once, kept as a git repo ------------------------
 if [ "$(cat "$LINUX/src.id" 2>/dev/null)" != "$tar_id" ]; then
-	say "extracting $TARBALL into $SRC (once; ~1 min)"
+	say "extracting $TARBALL into $SRC (once; ~2 min)"
+	progress "extracting and recording the source"
 	rm -rf "$SRC" "$OBJ"
 	mkdir -p "$LINUX/tmp"
 	tar -xJf "$TARBALL" -C "$LINUX/tmp"
@@ -114,6 +132,7 @@ if [ "$(cat "$LINUX/src.id" 2>/dev/null)" != "$tar_id" ]; then
 		commit -q -m "$(basename "$TARBALL") pristine"
 	git -C "$SRC" tag -f pristine >/dev/null
 	echo "$tar_id" > "$LINUX/src.id"
+	progress_end
 fi
 
 # --- the patch series: pristine + patches, checked out without touching
@@ -170,9 +189,11 @@ for abi in "${todo[@]}"; do
 	log=$KDIR/build-$abi.log
 	# Show progress: the link/BTF stages and every 100th line of the build.
 	set +e
+	progress "[$abi] building bzImage" "$log"
 	make_k -j"$JOBS" bzImage 2>&1 | tee "$log" |
 		awk '/ (LD|BTF|OBJCOPY|BUILD) / || NR % 100 == 0 { print "build-kernel:   " $0; fflush() }' >&2
 	rc=${PIPESTATUS[0]}
+	progress_end
 	set -e
 	if [ "$rc" != 0 ]; then
 		grep -E "error|Error" "$log" | head -20 >&2

@@ -1,15 +1,15 @@
 # The test VM: kernels with the memcg_bpf_ops patches, a QEMU runner, and the guest
 # tests of the kernel interface (see tests/vm/kernel/README.md).
 #
-#   make vm-kernels          build (or find in the cache) the v6 and v2 kernels
-#   make vm-shell ABI=v6     interactive shell in the VM (host root chrooted)
-#   make check-vm            just this suite, through tests/run.py
+#   make vm-kernels          build (or find in the cache) the v6, v2 and v7 kernels
+#   make vm-shell ABI=v6     interactive shell in the VM (host root chrooted; default v2)
+#   make check-vm            just this suite, through tests/run.py (tests/tests.mk)
 #   make vm-progs            the test programs (loader, toucher, BPF objects)
 
 VM_DIR    := tests/vm
 VM_BUILD  := $(BUILD)/vm
 VM_ABIS   := v6 v2 v7
-ABI       ?= v6
+ABI       ?= v2
 VM_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter
 
 vm-kernels: | $(DEPS_STAMP)
@@ -18,7 +18,7 @@ vm-kernels: | $(DEPS_STAMP)
 vm-shell: vm-progs
 	$(VM_DIR)/run-vm.sh --shell --abi $(ABI) --swap
 
-$(VM_BUILD)/toucher: $(VM_DIR)/progs/toucher.c
+$(VM_BUILD)/toucher: $(VM_DIR)/progs/toucher.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) -o $@ $<
 
@@ -40,16 +40,11 @@ $(VM_BUILD)/memcg_ops-%.bpf.o: $(VM_DIR)/progs/memcg_ops.bpf.c $(VM_DIR)/progs/m
 
 vm-progs: $(VM_BUILD)/toucher $(VM_BUILD)/loader $(VM_ABIS:%=$(VM_BUILD)/memcg_ops-%.bpf.o)
 
-VM_SUITE := $(VM_DIR)/tests/run-suite.sh $(BUILD) $(VM_ABIS)
-
-check-vm: deps vm-progs
-	@python3 tests/run.py vm '$(VM_SUITE)'
-
-# `make check` runs it too (tests.mk is included after this file). A cold cache first
-# builds both kernels (~20-25 min on 2 busy cores); warm, the suite takes ~4 min.
-CHECK_DEPS += vm-progs
-SUITES += vm '$(VM_SUITE)'
+# The suite (registered in tests/tests.mk). A cold cache first builds the three kernels
+# (~20-25 min on 2 busy cores); warm, the suite takes ~4 min.
+SUITE_vm      := $(VM_DIR)/tests/run-suite.sh $(BUILD) $(VM_ABIS)
+SUITE_vm_DEPS := vm-progs
 
 .PRECIOUS: $(VM_BUILD)/%/vmlinux.h
 FORCE:
-.PHONY: vm-kernels vm-shell vm-progs check-vm FORCE
+.PHONY: vm-kernels vm-shell vm-progs FORCE
