@@ -36,8 +36,12 @@ DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-
 	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcap-dev bpftool \
 	bc libssl-dev dwarves cpio xz-utils qemu-system-x86 git \
 	busybox-static stress-ng gnuplot-nox time
+# The stamp's name changes with the package list, the pin and the kernel source installed
+# (dpkg-query is part of every Debian system), so a changed pin or a linux-source-6.12
+# upgraded behind our back runs `make deps` again before anything is built.
 KERNEL_SOURCE_PIN := tests/vm/kernel/source-versions
-DEPS_STAMP := $(BUILD)/.deps-$(shell { echo $(DEB_PACKAGES); cat $(KERNEL_SOURCE_PIN); } | md5sum | cut -c1-8)
+DEPS_STAMP := $(BUILD)/.deps-$(shell { echo $(DEB_PACKAGES); cat $(KERNEL_SOURCE_PIN); \
+	dpkg-query -W linux-source-6.12 2>/dev/null; } | md5sum | cut -c1-8)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP):

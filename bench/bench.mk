@@ -6,7 +6,7 @@ $(BUILD)/frontend_bench: bench/frontend_bench.c $(BUILD)/libfrontend.a
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libfrontend.a -lm
 
-$(BENCH_DIR)/rules-%.mcp: bench/gen_policy.py
+$(BENCH_DIR)/rules-%.mcp: bench/gen_policy.py | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@python3 bench/gen_policy.py $* > $@
 

@@ -2,7 +2,7 @@
 # (v2 and v6 boots, emulated), one JSON line per run in $(BUILD)/bench/guest.jsonl.
 #   make bench-guest [REPS=5] [SECONDS=20]
 
-$(BUILD)/charge_bench: bench/charge_bench.c
+$(BUILD)/charge_bench: bench/charge_bench.c | $(DEPS_STAMP)
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) -o $@ $<
 

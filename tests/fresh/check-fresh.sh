@@ -6,12 +6,13 @@
 # with /proc, /sys (cgroups, BPF, tracefs), /dev bound in. Each step's wall time and the
 # test summary line are printed at the end and kept in OUT/summary.
 #
-#   tests/fresh/check-fresh.sh REPO OUT [--host-cache] [--keep] [--steps "demo check"]
+#   tests/fresh/check-fresh.sh REPO OUT [--host-cache] [--keep] [--step 'MAKE ARGS']...
 #
 #   --host-cache   bind this machine's kernel cache (/var/cache/memcgc) into the root
 #                  instead of starting from an empty one (a cold build: ~20 min more)
 #   --keep         keep the root afterwards (OUT/root) for a look inside
-#   --steps        the make targets to run in order (default "demo check")
+#   --step ARGS    a make command line to run (repeatable, in order; default: `make demo`,
+#                  then `make check`)
 #
 # The debootstrap output itself (Debian's base packages, nothing of ours) is cached as a
 # tarball in /var/cache/memcgc/fresh so that a rerun does not fetch it again; every run
@@ -19,16 +20,17 @@
 set -euo pipefail
 
 repo=$(cd "$1" && pwd); out=$2; shift 2
-host_cache= keep= steps="demo check"
+host_cache= keep= steps=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--host-cache) host_cache=1 ;;
 	--keep) keep=1 ;;
-	--steps) steps=$2; shift ;;
+	--step) steps+=("$2"); shift ;;
 	*) echo "check-fresh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
 done
+[ ${#steps[@]} -gt 0 ] || steps=(demo check)
 [ "$(id -u)" = 0 ] || { echo "check-fresh: error: needs root (debootstrap, chroot, mounts)" >&2; exit 1; }
 
 say() { echo "check-fresh: $*"; }
@@ -54,7 +56,7 @@ trap 'exit 130' INT TERM
 mirror() {   # the main archive this machine's apt uses (not the security one)
 	{ grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ for (i = 2; i <= NF; i++) print $i }'
 	  grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{ print $2 }'; } |
-		grep -v security | head -1
+		grep -v security | head -1 || true
 }
 if [ ! -f "$base" ]; then
 	command -v debootstrap >/dev/null || {
@@ -102,16 +104,18 @@ git -C "$root/root/memcgc" checkout -q "$head"
 summary=$out/summary
 { echo "commit $head"; echo "kernel cache: ${host_cache:+host (bound)}${host_cache:-fresh}"; } > "$summary"
 status=0
-for step in $steps; do
-	say "make $step (log: $out/$step.log)"
+n=0
+for step in "${steps[@]}"; do
+	n=$((n + 1)); log=$out/step$n.log
+	say "make $step (log: $log)"
 	t0=$(date +%s)
 	set +e
-	in_root "cd /root/memcgc && make $step" 2>&1 | tee "$out/$step.log" |
+	in_root "cd /root/memcgc && make $step" 2>&1 | tee "$log" |
 		grep --line-buffered -E '^(check-fresh|build-kernel|deps|linux-source|\[|[0-9]+ passed|  (FAIL|SKIP))' || true
 	rc=${PIPESTATUS[0]}
 	set -e
 	secs=$(( $(date +%s) - t0 ))
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/$step.log" | tail -1 || true)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
 	echo "make $step: exit $rc, $((secs / 60)) min $((secs % 60)) s${line:+, $line}" | tee -a "$summary"
 	[ "$rc" = 0 ] || { status=1; break; }
 done
