@@ -1,6 +1,6 @@
 #!/bin/bash
 # The docs check: the pages say what is true today, name every source file, and link
-# only to files of this repository. Run from the repository root; prints one line per
+# only to files of this repository. Runs from anywhere (on the tree it is in); prints one line per
 # check (`PASS docs/NAME` or `FAIL docs/NAME: reason` and indented detail lines), in the
 # convention of tests/run.py. Exits 0 either way.
 #
@@ -16,8 +16,8 @@
 #   relative-links  every relative link of docs/*.md and of each README.md points at an
 #                   existing file of the repository (and at a heading, if it names one)
 #
-# MEMCGC_DOCS_ROOT (default: the current directory) is the tree to check.
-exec python3 - "${MEMCGC_DOCS_ROOT:-.}" <<'PY'
+# MEMCGC_DOCS_ROOT (default: the tree this script is in) is the tree to check.
+exec python3 - "${MEMCGC_DOCS_ROOT:-$(dirname "$0")/../..}" <<'PY'
 import os, re, subprocess, sys
 
 root = sys.argv[1]
