@@ -1,8 +1,8 @@
 #!/bin/bash
 # The docs check: the pages say what is true today, name every source file, and link
-# only to files of this repository. Runs from anywhere (on the tree it is in); prints one line per
-# check (`PASS docs/NAME` or `FAIL docs/NAME: reason` and indented detail lines), in the
-# convention of tests/run.py. Exits 0 either way.
+# only to files of this repository. Checks the tree it is in, from any directory; prints
+# one line per check (`PASS docs/NAME` or `FAIL docs/NAME: reason` and indented detail
+# lines), in the convention of tests/run.py. Exits 0 either way.
 #
 #   status-words    no page (docs/*.md, docs/*.1, README.md outside its "What works today"
 #                   table) calls a piece the README table lists as working "planned",
