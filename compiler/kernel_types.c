@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- struct memcg_bpf_ops, one row per ABI (../shared/reference/memcg-bpf-ops.md) ---- */
+/* ---- struct memcg_bpf_ops, one row per ABI (docs/kernel-abis.md) ---- */
 
 static const kt_ops_member ops_v2[] = {
 	{ "memcg_nr_pages_over_high", KT_UINT, 1, { KT_MEMCG }, { "memcg" } },
