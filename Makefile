@@ -27,11 +27,13 @@ LDLIBS   :=
 
 all: $(BUILD)/memcgc
 
-# Debian packages: the build (flex, bison, LLVM 19, libbpf, libelf), the tests (clang-19
-# with libFuzzer and the sanitizers, bpftool) and the test kernel (its build tools, QEMU,
-# busybox, stress-ng). The kernel source, linux-source-6.12, is pinned to the versions the
-# patch series is tested against (tests/vm/kernel/source-versions) and installed by
-# tests/vm/kernel/linux-source.sh, downgrading a newer one.
+# Debian packages: the build (flex, bison, LLVM 19 linked statically with zlib and zstd,
+# libelf, libcap for memcg-run), the tests (clang-19 with libFuzzer and the sanitizers,
+# bpftool), the test kernels (their build tools, git for the patched tree, QEMU, busybox,
+# stress-ng) and make bench (gnuplot, time). The kernel source, linux-source-6.12, is also
+# the source of the libbpf 1.5 memcg-run links (runtime/libbpf.mk); it is pinned to the
+# versions the patch series is tested against (tests/vm/kernel/source-versions) and
+# installed by tests/vm/kernel/linux-source.sh, downgrading a newer one.
 DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-19 \
 	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcap-dev bpftool \
 	bc libssl-dev dwarves cpio xz-utils qemu-system-x86 git \

@@ -1,9 +1,8 @@
 # The LLVM-C code generation layer: compiler/llvm_bpf.c (BPF objects with the LLVM C API)
 # and compiler/kernel_types.c (the kernel types memcgc touches). Included from the top
-# Makefile right after compiler/compiler.mk.
-#
-# For the memcgc link: add $(CODEGEN_OBJS) to its objects and $(CODEGEN_LDLIBS) to its
-# libraries. Any C file may include llvm_bpf.h: the llvm-c include directory is added to
+# Makefile before compiler/compiler.mk, whose memcgc link takes $(CODEGEN_OBJS) and its
+# own static selection of $(CODEGEN_LDLIBS). Any C file may include llvm_bpf.h: the
+# llvm-c include directory is added to
 # CFLAGS here. LLVM 19's component libraries are linked statically: loading and relocating
 # the whole libLLVM-19.so cost every memcgc run (even --check) about 100 ms; the static
 # link takes only the BPF target and the passes. Only llvm-config's include directory and

@@ -1,7 +1,7 @@
 # libbpf 1.5, built as a static library from the tools/lib/bpf of Debian's linux-source-6.12.
 # Debian 12's own libbpf (1.1.2) ignores `.struct_ops.link` sections and cannot load the
 # tracepoint side of an object that carries struct_ops maps on a kernel without the type;
-# 1.5 can (see docs/ once the runtime lands, and ../shared/reference/memcg-bpf-ops.md).
+# 1.5 can (docs/memcg-run.md, "Why libbpf 1.5 from linux-source-6.12"; docs/kernel-abis.md).
 
 KERNEL_SOURCE_TAR ?= /usr/src/linux-source-6.12.tar.xz
 LIBBPF_DIR   := $(BUILD)/libbpf

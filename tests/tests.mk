@@ -39,8 +39,10 @@ SUITE_fuzz               := tests/fuzz/run-fuzz.sh $(BUILD)/fuzz_frontend 30 $(B
 SUITE_fuzz_DEPS          := $(BUILD)/fuzz_frontend
 SUITE_deps-pin           := tests/vm/kernel/test-linux-source.sh
 SUITE_deps-pin_DEPS      :=
+SUITE_docs               := tests/docs/check-docs.sh
+SUITE_docs_DEPS          :=
 
-SUITES := deps-pin frontend frontend-unit frontend-asan fuzz codegen semantics objects runtime \
+SUITES := deps-pin docs frontend frontend-unit frontend-asan fuzz codegen semantics objects runtime \
 	vm vm-memcgc
 
 # One target per suite, and `check` for all of them in order (prerequisites first, so a
