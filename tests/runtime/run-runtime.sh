@@ -3,8 +3,8 @@
 # --probe against synthetic BTF for each RFC ABI, --dry-run with a real memory workload
 # (text and JSON), clean exit on SIGTERM and SIGKILL, and every error a user can cause.
 # usage: run-runtime.sh BUILD
-# RUNTIME_TESTS="GROUP..." runs only those groups of tests (default: all): errors verifier
-# dry-run json descendants rescan pin signals.
+# RUNTIME_TESTS="GROUP..." runs only those groups of tests (default: all): errors (with
+# --inspect and --probe) verifier dry-run json descendants rescan pin signals.
 #
 # Nothing here depends on what else runs on the machine or on how busy it is: the tests of
 # what memcg-run leaves behind look only at the BPF objects made from one object file
@@ -259,7 +259,7 @@ wait_for "$work/dry.json" '"rules"' 10   # a status before the workload
 sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
 wait_after "$work/dry.json" '"active": true' '"active": false' 15   # on, then off
 kill -TERM $runner; wait $runner
-if python3 - "$work/dry.json" <<'PY'
+if python3 - "$work/dry.json" 2> "$work/dry.json.why" <<'PY'
 import json, sys
 every = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 changes = [o["change"] for o in every if "change" in o]
@@ -280,7 +280,7 @@ for o in lines:   # each rule's condition terms: the signal's rate, the paramete
 assert any(o["rules"][0]["active"] and o["rules"][0]["values"][0]["value"] > 50 for o in lines), lines
 assert changes[0]["rules"][0]["values"][1] == {"term": "threshold", "kind": "param", "value": 50, "unit": "/s"}, changes
 PY
-then pass json; else fail json "JSON lines do not carry the rule turning on with high's rate" "$(head -3 "$work/dry.json")"; fi
+then pass json; else fail json "JSON lines do not carry the rule turning on with high's rate" "$(tail -2 "$work/dry.json.why")" "$(grep -c . "$work/dry.json") lines; those with the rule active or a change:" "$(grep -E '"active": true|"change"' "$work/dry.json" | head -6)"; fi
 
 # terms of a condition with windows, and of another cgroup
 "$run" --dry-run --json --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/tour.o" > "$work/tour.json" 2>&1
