@@ -526,7 +526,7 @@ static void check_event_names(struct bpf_object *obj)
 int run_load_tests(const char *path)
 {
 	if (geteuid() != 0) {
-		skip("codegen-load", "needs root (BPF, cgroups)");
+		skip("codegen-load", "setup: needs root (BPF, cgroups)");
 		return 0;
 	}
 	atexit(cleanup);
@@ -610,7 +610,7 @@ int run_struct_ops_host_test(const char *source)
 {
 	const char *name = "struct-ops-link-on-host-type";
 	if (geteuid() != 0) {
-		skip(name, "needs root");
+		skip(name, "setup: needs root");
 		return 0;
 	}
 	if (!kernel_has_struct("bpf_struct_ops_tcp_congestion_ops")) {

@@ -10,10 +10,47 @@
 
 static int failures;
 static const char *current;
+static char *diag;            /* the diagnostics of the last compile_diag(); run() frees them */
+static size_t diag_size;
+
+/* Whether some line of the diagnostics starts with `want` (a position and a message). */
+static int diag_has(const char *want)
+{
+	for (const char *l = diag; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+		if (strncmp(l, want, strlen(want)) == 0)
+			return 1;
+	return 0;
+}
+
+/* How many lines of the diagnostics contain `what`. */
+static int diag_count(const char *what)
+{
+	int n = 0;
+	for (const char *l = diag; l && (l = strstr(l, what)); l += strlen(what))
+		n++;
+	return n;
+}
 
 #define CHECK(cond) do {                                                             \
 	if (!(cond)) {                                                               \
 		printf("FAIL %s: %s (line %d)\n", current, #cond, __LINE__);         \
+		failures++;                                                          \
+		return;                                                              \
+	}                                                                            \
+} while (0)
+
+/* A diagnostic line that starts with `want`; on failure the first lines reported. */
+#define CHECK_DIAG(want) do {                                                       \
+	if (!diag_has(want)) {                                                       \
+		printf("FAIL %s: no diagnostic '%s' (line %d); reported:\n", current,  \
+		       want, __LINE__);                                              \
+		int shown_ = 0;                                                      \
+		for (const char *l_ = diag; l_ && *l_ && shown_ < 6; shown_++) {    \
+			const char *e_ = strchr(l_, '\n');                           \
+			int n_ = e_ ? (int)(e_ - l_) : (int)strlen(l_);              \
+			printf("  %.*s\n", n_ > 160 ? 160 : n_, l_);                \
+			l_ = e_ ? e_ + 1 : "";                                       \
+		}                                                                    \
 		failures++;                                                          \
 		return;                                                              \
 	}                                                                            \
@@ -24,6 +61,8 @@ static void run(const char *name, void (*fn)(void))
 	int before = failures;
 	current = name;
 	fn();
+	free(diag);
+	diag = NULL;
 	if (failures == before)
 		printf("PASS %s\n", name);
 }
@@ -34,6 +73,21 @@ static int compile(struct policy *p, const char *text)
 	policy_init(p, NULL);
 	p->imports_allowed = 0;
 	return frontend_text(p, "unit.mcp", text, strlen(text));
+}
+
+/* The same, named `name`, with its diagnostics kept in `diag` (rendered as memcgc prints
+ * them: `FILE:LINE:COL: error: MESSAGE`, the source line, a caret, hints). */
+static int compile_diag(struct policy *p, const char *name, const char *text, size_t len)
+{
+	free(diag);
+	diag = NULL;
+	FILE *out = open_memstream(&diag, &diag_size);
+	policy_init(p, out);
+	p->imports_allowed = 0;
+	int rc = frontend_text(p, name, text, len);
+	fclose(out);
+	p->diag.out = NULL;
+	return rc;
 }
 
 static struct rule *rule_at(struct policy *p, int i) { return p->rules.items[i]; }
@@ -138,12 +192,26 @@ static void test_params(void)
 static void test_errors_counted(void)
 {
 	struct policy p;
-	int rc = compile(&p, "cgroup a\nwhen pgscn(a) > 1: protect_lo(a)\nwhen x: y(\n");
-	CHECK(rc == 1 && p.diag.errors >= 1);
+	/* a syntax error stops before names are looked up: the one error is the parser's */
+	const char *t1 = "cgroup a\nwhen pgscn(a) > 1: protect_lo(a)\nwhen x: y(\n";
+	int rc = compile_diag(&p, "unit.mcp", t1, strlen(t1));
+	int errors = p.diag.errors;
 	policy_free(&p);
-	rc = compile(&p, "cgroup a\nwhen pgscn(a) > 1/s: protect_lo(a)\n");
-	CHECK(rc == 1 && p.diag.errors == 2);
+	CHECK(rc == 1 && errors == 1);
+	CHECK_DIAG("unit.mcp:3:11: error: syntax error: unexpected end of file, expected ')'");
+	CHECK(diag_count(": error: ") == 1 && diag_count("pgscn") == 0);
+	/* two name errors, each at its own position, each with its hint */
+	const char *t2 = "cgroup a\nwhen pgscn(a) > 1/s: protect_lo(a)\n";
+	rc = compile_diag(&p, "unit.mcp", t2, strlen(t2));
+	errors = p.diag.errors;
 	policy_free(&p);
+	CHECK(rc == 1 && errors == 2);
+	CHECK_DIAG("unit.mcp:2:6: error: unknown signal or define 'pgscn'");
+	CHECK_DIAG("unit.mcp:2:22: error: unknown action 'protect_lo'");
+	CHECK_DIAG("hint: did you mean 'pgscan'?");
+	CHECK_DIAG("hint: did you mean 'protect_low'?");
+	CHECK(strstr(diag, "'pgscn'") < strstr(diag, "'protect_lo'"));   /* in source order */
+	CHECK(diag_count(": error: ") == 2);
 }
 
 static void test_empty_and_binary(void)
@@ -151,10 +219,11 @@ static void test_empty_and_binary(void)
 	struct policy p;
 	CHECK(compile(&p, "") == 0 && p.rules.len == 0);
 	policy_free(&p);
-	policy_init(&p, NULL);
-	p.imports_allowed = 0;
-	CHECK(frontend_text(&p, "nul.mcp", "cgroup a\0\0when", 14) == 1);
+	int rc = compile_diag(&p, "nul.mcp", "cgroup a\0\0when", 14);
 	policy_free(&p);
+	CHECK(rc == 1);
+	CHECK_DIAG("nul.mcp:1:9: error: unexpected byte 0x00");
+	CHECK_DIAG("nul.mcp:1:10: error: unexpected byte 0x00");
 }
 
 static void test_deep_nesting(void)
@@ -166,9 +235,11 @@ static void test_deep_nesting(void)
 	memset(text + n, '(', DEPTH);
 	strcpy(text + n + DEPTH, "pgscan(a) > 1/s: protect_low(a)\n");
 	struct policy p;
-	CHECK(compile(&p, text) == 1);  /* reported, not a crash */
+	int rc = compile_diag(&p, "unit.mcp", text, strlen(text));  /* reported, not a crash */
 	policy_free(&p);
 	free(text);
+	CHECK(rc == 1);
+	CHECK_DIAG("unit.mcp:2:10002: error: the policy is nested too deeply");
 }
 
 static void test_expansion_limit(void)
@@ -179,8 +250,12 @@ static void test_expansion_limit(void)
 		sprintf(text + strlen(text), "define d%d(x) = d%d(x) + d%d(x)\n", i, i - 1, i - 1);
 	strcat(text, "when d39(pgscan(a)) > 1/s: protect_low(a)\n");
 	struct policy p;
-	CHECK(compile(&p, text) == 1);
+	int rc = compile_diag(&p, "unit.mcp", text, strlen(text));
 	policy_free(&p);
+	CHECK(rc == 1);
+	/* at the first define whose expansion crosses the limit, d17 (2^20 > 1000000 nodes) */
+	CHECK_DIAG("unit.mcp:19:26: error: the expansion of defines is too large (over 1000000 nodes)");
+	CHECK(diag_count(": error: ") == 1);
 }
 
 static void test_many_rules(void)

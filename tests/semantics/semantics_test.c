@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (geteuid() != 0) {
-		printf("SKIP semantics: loading BPF programs needs root\n");
+		printf("SKIP semantics: setup: loading BPF programs needs root\n");
 		return 0;
 	}
 	if (strcmp(argv[1], "--load") == 0) {

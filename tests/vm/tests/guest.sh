@@ -326,11 +326,11 @@ test_protection() {
 	local base with kind
 	[ "$ABI" != v2 ] || { skip below-low-min "v6/v7 hooks"; return; }
 	swapon /dev/zram0 2>/dev/null
-	grep -q zram /proc/swaps || { skip below-low-min "no swap in the guest (run-vm.sh --swap)"; return; }
+	grep -q zram /proc/swaps || { skip below-low-min "setup: no zram swap in the guest (run-vm.sh --swap)"; return; }
 	base=$(protect_run "")
 	set -- $base
 	if [ "$2" -ge $(( $1 * 9 / 10 )) ]; then
-		skip below-low-min "no pressure: unprotected cgroup kept $2 of $1 MB"; return
+		skip below-low-min "setup: no memory pressure: unprotected cgroup kept $2 of $1 MB"; return
 	fi
 	for kind in min low; do
 		with=$(protect_run "$kind=1") || { fail below-$kind "attach" "$(cat "$TMP/prot.log")"; continue; }
