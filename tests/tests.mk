@@ -41,8 +41,10 @@ SUITE_deps-pin           := tests/vm/kernel/test-linux-source.sh
 SUITE_deps-pin_DEPS      :=
 SUITE_docs               := tests/docs/check-docs.sh
 SUITE_docs_DEPS          :=
+SUITE_runner             := tests/runner/run-runner-tests.sh
+SUITE_runner_DEPS        :=
 
-SUITES := deps-pin docs frontend frontend-unit frontend-asan fuzz codegen semantics objects runtime \
+SUITES := deps-pin docs runner frontend frontend-unit frontend-asan fuzz codegen semantics objects runtime \
 	vm vm-memcgc
 
 # One target per suite, and `check` for all of them in order (prerequisites first, so a
