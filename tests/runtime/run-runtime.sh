@@ -85,6 +85,17 @@ wait_for() {
 	for ((i = 0; i < $3 * 20; i++)); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
 	return 1
 }
+# pressure CGROUP FILE REGEX SECONDS: page-cache reclaim in CGROUP (32 MiB limit): write
+# 96 MiB, then read it back again and again until a line of FILE matches REGEX (0) or time
+# runs out (1), so that a rule on the reclaim rate stays on however slow the machine is
+pressure() {
+	sh -c 'echo $$ > "$1/cgroup.procs"; dd if=/dev/zero of="$2" bs=1M count=96 status=none
+		end=$(($(date +%s) + $5))
+		until grep -qE -- "$4" "$3" 2>/dev/null; do
+			[ "$(date +%s)" -le "$end" ] || exit 1
+			cat "$2" > /dev/null
+		done' pressure "$1" "$file" "$2" "$3" "$4"
+}
 # wait_after FILE ON OFF SECONDS: until a line matching OFF comes after one matching ON
 wait_after() {
 	local i
@@ -226,7 +237,7 @@ runner=$!
 wait_for "$work/dry.out" "dry run:" 10
 during=$(bpfids ours "$tag")
 wait_for "$work/dry.out" "^\[ *[0-9.]+s\] rule 0" 10   # an idle status before the workload
-sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null; cat $file > /dev/null"
+pressure "$high" "$work/dry.out" "rule 0 \\(line 7\\) ACTIVE" 20
 # the rule turns off a second after the workload, over_high back to 0 after its hold
 wait_after "$work/dry.out" "ACTIVE" "low: [|] over_high 0 pages" 15
 kill -TERM $runner; wait $runner; status=$?
@@ -256,7 +267,7 @@ sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
 	"$prio" > "$work/dry.json" 2>&1 &
 runner=$!
 wait_for "$work/dry.json" '"rules"' 10   # a status before the workload
-sh -c "echo \$\$ > $high/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
+pressure "$high" "$work/dry.json" '"active": true' 20
 wait_after "$work/dry.json" '"active": true' '"active": false' 15   # on, then off
 kill -TERM $runner; wait $runner
 if python3 - "$work/dry.json" 2> "$work/dry.json.why" <<'PY'
@@ -335,7 +346,7 @@ wait_for "$work/child.out" "dry run:" 10 && find_slots
 mkdir "$high/child"
 child_id=$(stat -c %i "$high/child")
 took=$(wait_slot present "$child_id" 5)
-sh -c "echo \$\$ > $high/child/cgroup.procs; dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file > /dev/null"
+pressure "$high/child" "$work/child.out" "rule 0 \\(line 7\\) ACTIVE" 20
 wait_after "$work/child.out" "ACTIVE" "low: [|] over_high 0 pages" 15
 kill -TERM $runner; wait $runner
 local intervals
