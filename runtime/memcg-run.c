@@ -470,6 +470,11 @@ int main(int argc, char **argv)
 			policy_object_close(&r.po);
 			return 1;
 		}
+		if (policy_object_check(&r.po, &r.meta) != 0) {
+			fail("%s", r.po.error);
+			policy_object_close(&r.po);
+			return 1;
+		}
 	}
 	if (o.unpin_dir)
 		return unpin_policy(o.unpin_dir);

@@ -123,15 +123,15 @@ static uint64_t hook_value(const struct run *r, enum test_op op, uint64_t id, ui
 /* The rate of a counter now, in events per second (the BPF side's arithmetic). */
 static double counter_rate(const struct run *r, const struct meta_counter *c, uint64_t now)
 {
-	uint64_t value[16];
+	struct counter_value value;     /* the map's value size, as policy_object_check saw */
 	uint32_t key = (uint32_t)c->index;
 	int fd = bpf_map__fd(policy_object_map((struct policy_object *)&r->po, "counters"));
-	if (bpf_map_lookup_elem(fd, &key, value) != 0)
+	if (bpf_map_lookup_elem(fd, &key, &value) != 0)
 		return 0;
 	uint64_t cur = now / (c->bucket_ms * 1000000ULL), sum = 0;
 	for (int i = 0; i < 8; i++)
-		if (cur - value[i] < 8)
-			sum += value[8 + i];
+		if (cur - value.epoch[i] < 8)
+			sum += value.count[i];
 	return (double)sum * 1000.0 / (double)(c->bucket_ms * 8);
 }
 
@@ -197,10 +197,6 @@ static void json_values(const struct run *r, int rule, uint64_t now)
 	}
 	printf("]");
 }
-
-struct rule_state {
-	uint64_t true_since, last_active, fired, active;
-};
 
 static void rule_state(const struct run *r, int rule, struct rule_state *st)
 {

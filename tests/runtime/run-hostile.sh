@@ -1,0 +1,116 @@
+#!/bin/bash
+# memcg-run against hostile input (issue 11): objects and command lines made to overflow
+# its buffers, mislead its binding, or make it destroy what it did not create. Every
+# object here could come from anyone, and memcg-run runs as root.
+# usage: run-hostile.sh BUILD
+set -u
+build=$1
+memcgc=$build/memcgc run=$build/memcg-run
+work=$build/tests/hostile
+root=/sys/fs/cgroup/memory
+high=$root/memcgc-h-high.$$ low=$root/memcgc-h-low.$$
+mkdir -p "$work"
+
+pass() { echo "PASS hostile/$1${2:+ ($2)}"; }
+fail() { echo "FAIL hostile/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
+# check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
+check() {
+	local name=$1 want=$2 text=$3; shift 3
+	local out status
+	out=$("$@" 2>&1); status=$?
+	if [ "$status" = "$want" ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
+	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out" | cut -c1-300)"; fi
+}
+# one_line NAME WANT_TEXT COMMAND...: exit 1 and exactly one line of output, containing the text
+one_line() {
+	local name=$1 text=$2; shift 2
+	local out status
+	out=$("$@" 2>&1); status=$?
+	if [ "$status" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
+	else fail "$name" "exit $status (want 1), $(wc -l <<<"$out") lines (want 1 with '$text')" "$(head -5 <<<"$out" | cut -c1-300)"; fi
+}
+cleanup_dirs=()
+cleanup() {
+	for d in "${cleanup_dirs[@]}" "$high" "$low"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+	true
+}
+trap cleanup EXIT
+
+"$memcgc" -o "$work/priority.o" examples/priority.mcp || echo "FAIL hostile/build: memcgc"
+prio=$work/priority.o
+llvm-objcopy-19 --dump-section .memcgc.meta="$work/meta.txt" "$prio"
+variant() {   # NAME SED-EXPRESSION: priority.o with its metadata edited
+	sed "$2" "$work/meta.txt" > "$work/meta-$1.txt"
+	llvm-objcopy-19 --update-section .memcgc.meta="$work/meta-$1.txt" "$prio" "$work/meta-$1.o"
+}
+mkdir -p "$high" "$low"
+
+## Memory safety: crafted metadata and objects
+
+# an `abis` record of 3x200 characters after the cgroup records overflowed m->abis into
+# the cgroups (the name "low" was overwritten in --inspect)
+long=$(printf 'X%.0s' $(seq 200))
+sed -e '/^abis /d' -e "/^cgroup 1 /a abis v2 $long $long $long" "$work/meta.txt" > "$work/meta-abis.txt"
+llvm-objcopy-19 --update-section .memcgc.meta="$work/meta-abis.txt" "$prio" "$work/meta-abis.o"
+one_line meta-abis-overflow "metadata line 7 is malformed: 'abis v2 XXXX" "$run" --inspect "$work/meta-abis.o"
+
+# an object path of 600 characters overflowed the error buffer; the whole path is named
+longpath=$(python3 -c "print('./'*300+'x.o')")
+check long-object-path 1 "memcg-run: error: $longpath: cannot read it: No such file or directory" "$run" --inspect "$longpath"
+
+# a counter index past the counters (7 of 1) read as 0/s; every index must be the next one
+variant counter7 's/^counter 0 /counter 7 /'
+one_line meta-counter-index "metadata line 10 is malformed: 'counter 7 cgroup 0" "$run" --inspect "$work/meta-counter7.o"
+
+# records the reader does not fully understand: each one rejected, naming the line
+strict_cases=(
+	"number-junk|s/^counter 0 cgroup 0 /counter 0 cgroup 0x0 /|line 10 is malformed"
+	"number-sign|s/ window_ms 1000 / window_ms -1000 /|line 10 is malformed"
+	"bucket-zero|s/ bucket_ms 125 / bucket_ms 0 /|line 10 is malformed"
+	"bucket-huge|s/ bucket_ms 125 / bucket_ms 18446744073709551615 /|line 10 is malformed"
+	"abi-unknown|s/^abis v2$/abis v9/|line 5 is malformed"
+	"abi-twice|s/^abis v2$/abis v2 v2/|line 5 is malformed"
+	"policy-twice|/^source /i policy \"again\"|line 3 is malformed"
+	"hash-not-hex|s/^source-hash .*/source-hash 82a15f0201a5a23z/|line 4 is malformed"
+	"param-index|s/^param 1 /param 3 /|line 9 is malformed"
+	"param-type|s/^param 0 threshold rate /param 0 threshold speed /|line 8 is malformed"
+	"param-value|s/ 100000 100 0 / 100000 1e999 0 /|line 8 is malformed"
+	"cgroup-twice|s/^cgroup 1 low /cgroup 1 high /|line 7 is malformed"
+	"action-kind|s/ kind over_high / kind over_the_top /|line 14 is malformed"
+	"action-hook-abi|s/hooks v2:memcg/hooks v5:memcg/|line 14 is malformed"
+	"action-hooks-many|s/hooks v2:memcg_nr_pages_over_high/hooks v2:a v6:b v7:c v2:d/|line 14 is malformed"
+	"rule-extra-word|s/^rule 0 line 7 .*/& extra/|line 11 is malformed"
+	"expr-what|s/^expr action 0 value /expr action 0 worth /|line 15 is malformed"
+	"word-long|s/^policy .*/policy \"$(printf 'p%.0s' $(seq 300))\"/|line 2 is malformed"
+	"quote-open|s/^policy .*/policy \"priority/|line 2 is malformed"
+	"quote-glued|s/^policy .*/policy \"priority\"x/|line 2 is malformed"
+	"escape-unknown|s/^policy .*/policy \"pri\\\\qority\"/|line 2 is malformed"
+	"after-end|\$a counter 1 cgroup 0 signal pgscan window_ms 1000 bucket_ms 125 events X|after 'end'"
+	"no-end|/^end$/d|cut short (no 'end')"
+	"no-policy|/^policy /d|lacks a policy, source, source-hash or abis record"
+)
+for c in "${strict_cases[@]}"; do
+	IFS='|' read -r name expr want <<<"$c"
+	variant "$name" "$expr"
+	one_line "meta-strict-$name" "$want" "$run" --inspect "$work/meta-$name.o"
+done
+
+# maps whose values are larger than memcg-run reads (a stack overflow), or whose entries
+# do not cover the metadata's counters: refused before anything is loaded or read
+shapes() {   # NAME CLANG-DEFINES...: tests/runtime/hostile/shapes.c with priority's metadata
+	local name=$1; shift
+	clang-19 -g -O2 -target bpf -I"$build/libbpf/include" -I/usr/include/x86_64-linux-gnu "$@" \
+		-c -o "$work/shapes-$name.bpf.o" tests/runtime/hostile/shapes.c &&
+	llvm-objcopy-19 --add-section .memcgc.meta="$work/meta.txt" "$work/shapes-$name.bpf.o" "$work/shapes-$name.o"
+}
+shapes counter-value -DCOUNTER_VALUE=256
+shapes state-value -DSTATE_VALUE=64
+shapes no-counters -DCOUNTERS=0
+shapes right
+for c in "counter-value|map 'counters' is not what memcgc makes (type 2, key 4, value 256 bytes" \
+	 "state-value|map 'rule_states' is not what memcgc makes (type 2, key 4, value 64 bytes" \
+	 "no-counters|map 'counters' is not what memcgc makes"; do
+	IFS='|' read -r name want <<<"$c"
+	one_line "map-$name" "$want" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-$name.o"
+done
+check map-shapes-right 0 "rule 0 (line 7)" "$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-right.o"
