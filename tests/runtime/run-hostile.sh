@@ -114,3 +114,27 @@ for c in "counter-value|map 'counters' is not what memcgc makes (type 2, key 4, 
 	one_line "map-$name" "$want" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-$name.o"
 done
 check map-shapes-right 0 "rule 0 (line 7)" "$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-right.o"
+
+## A good neighbour: the tracepoint program leaves memcg:count_memcg_events to perf (a
+## tracepoint program returning 0 makes the kernel drop the event for every perf user)
+perf_samples() {   # perf's samples of the event while memory is used in $high; in a mount
+	# namespace of its own, so the tracefs perf may mount goes with it
+	unshare -m --propagation private sh -c "perf record -q -e memcg:count_memcg_events -a \
+		-o $work/perf.data -- sh -c 'echo \$\$ > $high/cgroup.procs; dd if=/dev/zero \
+		of=$work/perf.file bs=1M count=32 status=none; cat $work/perf.file > /dev/null' \
+		>/dev/null 2>&1; perf script -i $work/perf.data 2>/dev/null | wc -l"
+	rm -f "$work/perf.data" "$work/perf.file"
+}
+if ! command -v perf >/dev/null; then
+	echo "SKIP hostile/perf-sees-events: no perf (apt-get install linux-perf)"
+else
+	alone=$(perf_samples)
+	"$run" --dry-run --duration 8s --cgroup high="$high" --cgroup low="$low" "$prio" > "$work/perf-run.out" 2>&1 &
+	runner=$!
+	sleep 1.5
+	with=$(perf_samples)
+	kill -TERM $runner; wait $runner
+	if [ "$alone" -gt 0 ] && [ "$with" -gt 0 ] && grep -q "rule 0 (line 7)" "$work/perf-run.out"; then
+		pass perf-sees-events "$alone samples alone, $with with a policy attached"
+	else fail perf-sees-events "perf recorded $alone samples alone, $with with memcg-run attached" "$(tail -2 "$work/perf-run.out")"; fi
+fi
