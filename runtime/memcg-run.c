@@ -428,10 +428,6 @@ static void cleanup(struct run *r)
 
 static int run_loop(struct run *r, const struct options *o)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	report_start(r, o->dry_run, o->json);
 	double start = monotonic_s(), rescanned = start;
 	while (!stop) {
@@ -453,8 +449,24 @@ static int run_loop(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* Before anything is created: a signal only asks memcg-run to stop, which it does at the
+ * next step, undoing what it made (a pin is made whole or not at all). */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static int interrupted(void)
+{
+	return stop ? fail("stopped by a signal before the policy ran; nothing was left loaded") : 0;
+}
+
 int main(int argc, char **argv)
 {
+	catch_signals();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct options o = { 0 };
 	if (parse_args(argc, argv, &o) != 0)
@@ -492,7 +504,7 @@ int main(int argc, char **argv)
 	r.dry_run = o.dry_run;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
-		 load_and_attach(&r, &o);
+		 interrupted() || load_and_attach(&r, &o) || interrupted();
 	if (!rc && o.pin_dir)
 		rc = pin_policy(&r, o.pin_dir);
 	if (!rc)

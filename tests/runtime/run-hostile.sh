@@ -138,3 +138,75 @@ else
 		pass perf-sees-events "$alone samples alone, $with with a policy attached"
 	else fail perf-sees-events "perf recorded $alone samples alone, $with with memcg-run attached" "$(tail -2 "$work/perf-run.out")"; fi
 fi
+
+## --pin and --unpin touch only what memcg-run made
+counts() { echo "$(bpftool prog show | grep -c '^[0-9]') $(bpftool map show | grep -c '^[0-9]') $(bpftool link show | grep -c '^[0-9]')"; }
+bpffs=$(mktemp -d /tmp/memcgc-h-bpffs.XXXXXX)
+mount -t bpf bpf "$bpffs"
+cleanup_dirs+=("$bpffs")
+pin() { "$run" --dry-run --duration 0.5s --pin "$1" --cgroup high="$high" --cgroup low="$low" "$prio"; }
+before=$(counts)
+pin "$bpffs/p" > /dev/null 2>&1
+pinned=$(counts) first=$(ls "$bpffs/p" | tr '\n' ' ')
+check pin-twice 1 "$bpffs/p already holds a policy pinned by memcg-run (pid" pin "$bpffs/p"
+if [ "$(counts)" = "$pinned" ] && [ "$(ls "$bpffs/p" | tr '\n' ' ')" = "$first" ] && [ "$pinned" != "$before" ]; then
+	pass pin-twice-keeps-first "$first"
+else fail pin-twice-keeps-first "the first policy's pins changed: '$first' -> '$(ls "$bpffs/p" 2>&1 | tr '\n' ' ')'; counts $pinned -> $(counts)"; fi
+check unpin-first 0 "removed the policy pinned in $bpffs/p" "$run" --unpin "$bpffs/p"
+sleep 0.3
+[ "$(counts)" = "$before" ] && [ ! -e "$bpffs/p" ] && pass unpin-first-leaves-nothing || fail unpin-first-leaves-nothing "counts $before -> $(counts)"
+
+empty=/tmp/memcgc-h-empty.$$
+mkdir -p "$empty"
+cleanup_dirs+=("$empty")
+check pin-empty-not-bpffs 1 "$empty: is not on a BPF file system" pin "$empty"
+[ -d "$empty" ] && pass pin-empty-not-bpffs-kept || fail pin-empty-not-bpffs-kept "memcg-run removed $empty, a directory it did not create"
+
+ordinary=$work/ordinary
+mkdir -p "$ordinary" && touch "$ordinary/tracepoint" "$ordinary/map-counters" "$ordinary/hooks-0" "$ordinary/memcg-run"
+check unpin-ordinary 1 "is not on a BPF file system: it holds no policy pinned by memcg-run --pin (nothing removed)" "$run" --unpin "$ordinary"
+[ "$(ls "$ordinary" | wc -l)" = 4 ] && pass unpin-ordinary-kept || fail unpin-ordinary-kept "files left: $(ls "$ordinary" | tr '\n' ' ')"
+rm -rf "$ordinary"
+
+# a directory on the BPF file system with someone else's pins: not ours to fill or empty
+mkdir "$bpffs/foreign"
+bpftool map create "$bpffs/foreign/map-counters" type array key 4 value 8 entries 1 name foreign
+bpftool map create "$bpffs/foreign/tracepoint" type array key 4 value 8 entries 1 name foreign2
+check unpin-foreign 1 "holds no policy pinned by memcg-run --pin (nothing removed)" "$run" --unpin "$bpffs/foreign"
+check pin-foreign 1 "is not empty: memcg-run pins only into a new or empty directory (nothing was changed)" pin "$bpffs/foreign"
+[ -e "$bpffs/foreign/map-counters" ] && [ -e "$bpffs/foreign/tracepoint" ] && pass foreign-pins-kept ||
+	fail foreign-pins-kept "left: $(ls "$bpffs/foreign" | tr '\n' ' ')"
+rm -f "$bpffs/foreign/map-counters" "$bpffs/foreign/tracepoint"
+# an empty directory on it may be used; --unpin then leaves the directory, as found
+check pin-existing-empty 0 "the policy stays attached, pinned in $bpffs/foreign" pin "$bpffs/foreign"
+check unpin-existing-empty 0 "removed the policy pinned in $bpffs/foreign" "$run" --unpin "$bpffs/foreign"
+[ -d "$bpffs/foreign" ] && [ -z "$(ls "$bpffs/foreign")" ] && pass unpin-keeps-users-dir || fail unpin-keeps-users-dir "$bpffs/foreign: $(ls -d "$bpffs/foreign" 2>&1)"
+rmdir "$bpffs/foreign"
+
+## A signal while loading or pinning: memcg-run stops at the next step, undoing what it
+## made (strace holds one system call for a second, and the signal comes in it)
+signal_in() {   # NAME SYSCALL-INJECTION PIN-DIR|"": memcg-run's status and output
+	local name=$1 inject=$2 dir=$3
+	strace -f -qq -o /dev/null -e trace=none -e inject="$inject" \
+		"$run" --dry-run --duration 2s ${dir:+--pin "$dir"} --cgroup high="$high" --cgroup low="$low" \
+		"$prio" > "$work/$name.out" 2>&1 &
+	local tracer=$!
+	sleep 0.6
+	kill -TERM "$(pgrep -P $tracer memcg-run)"
+	wait $tracer; echo $?
+}
+before=$(counts)
+status=$(signal_in sig-load "bpf:delay_exit=1000000:when=3" "")
+sleep 0.3
+if [ "$status" = 1 ] && grep -qF "stopped by a signal before the policy ran; nothing was left loaded" "$work/sig-load.out" &&
+   [ "$(counts)" = "$before" ]; then pass signal-during-load
+else fail signal-during-load "exit $status (want 1 with one line); counts $before -> $(counts)" "$(head -3 "$work/sig-load.out")"; fi
+status=$(signal_in sig-pin "mkdir:delay_exit=1000000" "$bpffs/sig")
+if [ "$status" = 0 ] && grep -qF "the policy stays attached, pinned in $bpffs/sig" "$work/sig-pin.out" &&
+   [ "$(ls "$bpffs/sig" | wc -l)" = 6 ]; then pass signal-during-pin "the pin is whole: $(ls "$bpffs/sig" | tr '\n' ' ')"
+else fail signal-during-pin "exit $status (want 0 with a whole pin)" "$(head -3 "$work/sig-pin.out")" "$(ls "$bpffs/sig" 2>&1 | tr '\n' ' ')"; fi
+"$run" --unpin "$bpffs/sig" > /dev/null 2>&1
+sleep 0.3
+[ "$(counts)" = "$before" ] && pass signal-leaves-nothing || fail signal-leaves-nothing "counts $before -> $(counts)"
+rmdir "$bpffs/sig" 2>/dev/null
+umount "$bpffs"
