@@ -14,7 +14,8 @@ enum { BIND_MAX_IDS = 4096 };
 
 struct bound_cgroup {
 	const struct meta_cgroup *decl;
-	char path[512];                 /* resolved directory, "" when not bound */
+	char *path;                     /* resolved directory (allocated), NULL when not bound */
+	int fd;                         /* that directory, open while path is set */
 	uint64_t id;                    /* its cgroup id (kernfs inode) */
 };
 
@@ -29,9 +30,13 @@ struct binding {
 
 /* Resolves PATH for a policy cgroup: absolute, relative to the cgroup root (v2, or the v1
  * memory hierarchy when `v1`), or a systemd unit name (`batch.slice`) found under the
- * root. 0, or -1 with a one-line reason naming the path and the fix. */
-int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char *why,
-		int size);
+ * root; it must be a cgroup of the memory controller's hierarchy. The directory is kept
+ * open: it is what is walked and attached to, whatever its path comes to name. 0, or -1
+ * with a one-line reason naming the path and the fix in *why (allocated). */
+int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char **why);
+
+/* Closes a bound cgroup's directory and forgets its path. */
+void bind_release(struct bound_cgroup *bc);
 
 /* Walks every bound cgroup's subtree: fills ids/masks. Returns how many changed since
  * the last scan (in `added`/`removed` when not NULL). */

@@ -197,7 +197,7 @@ static const char *option_name(const char *option, char *buf, size_t size)
 /* Binds every policy cgroup: --cgroup first, else the default path. */
 static int bind_all(struct run *r, const struct options *o)
 {
-	char why[512];
+	char *why = NULL;
 	for (int i = 0; i < r->meta.ncgroups; i++) {
 		const struct meta_cgroup *c = &r->meta.cgroups[i];
 		const char *path = option_value(o->cgroups, o->ncgroups, c->name);
@@ -206,8 +206,11 @@ static int bind_all(struct run *r, const struct options *o)
 		if (!path)
 			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
 				    c->name);
-		if (bind_cgroup(&r->bind, c, path, why, sizeof(why)) != 0)
-			return fail("%s", why);
+		if (bind_cgroup(&r->bind, c, path, &why) != 0) {
+			fail("%s", why ? why : "out of memory");
+			free(why);
+			return 1;
+		}
 	}
 	for (int k = 0; k < o->ncgroups; k++) {
 		char name[64];

@@ -364,7 +364,7 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 	int changed = !r->shown_once;
 	for (int s = 0; s < m->ncgroups; s++)
 		for (int k = 0; k < NKINDS; k++)
-			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path[0] ?
+			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path ?
 				      hook_value(r, hook_kinds[k].op, r->bind.cgroups[s].id, now) : 0;
 	for (int i = 0; i < m->nrules; i++) {
 		rule_state(r, i, &states[i]);

@@ -125,19 +125,70 @@ perf_samples() {   # perf's samples of the event while memory is used in $high; 
 		>/dev/null 2>&1; perf script -i $work/perf.data 2>/dev/null | wc -l"
 	rm -f "$work/perf.data" "$work/perf.file"
 }
-if ! command -v perf >/dev/null; then
-	echo "SKIP hostile/perf-sees-events: no perf (apt-get install linux-perf)"
-else
+perf_test() {
+	local alone with runner
+	command -v perf >/dev/null || { echo "SKIP hostile/perf-sees-events: no perf (apt-get install linux-perf)"; return; }
 	alone=$(perf_samples)
+	if [ "$alone" = 0 ]; then   # someone else's program on the event drops it for everyone
+		echo "SKIP hostile/perf-sees-events: perf sees no events even without memcg-run: another" \
+			"program on memcg:count_memcg_events drops them ($(bpftool prog show | grep -c 'tracepoint  name count_memcg_ev') loaded)"
+		return
+	fi
 	"$run" --dry-run --duration 8s --cgroup high="$high" --cgroup low="$low" "$prio" > "$work/perf-run.out" 2>&1 &
 	runner=$!
 	sleep 1.5
 	with=$(perf_samples)
 	kill -TERM $runner; wait $runner
-	if [ "$alone" -gt 0 ] && [ "$with" -gt 0 ] && grep -q "rule 0 (line 7)" "$work/perf-run.out"; then
+	if [ "$with" -gt 0 ] && grep -q "rule 0 (line 7)" "$work/perf-run.out"; then
 		pass perf-sees-events "$alone samples alone, $with with a policy attached"
 	else fail perf-sees-events "perf recorded $alone samples alone, $with with memcg-run attached" "$(tail -2 "$work/perf-run.out")"; fi
-fi
+}
+perf_test
+
+## The bound cgroup is the one named, on the memory controller's hierarchy
+# P1 of 511 characters, P2 = P1 plus 20: memcg-run bound P1's inode for P2 (a 512-byte path)
+p1=$root/memcgc-h.$$/$(printf 'a%.0s' $(seq 200))/$(printf 'b%.0s' $(seq 200))
+p1=$p1/$(printf 'c%.0s' $(seq $((511 - ${#p1} - 1))))
+p2=$p1/$(printf 'd%.0s' $(seq 19))
+mkdir -p "$p2"
+cleanup_dirs+=("$p2" "$(dirname "$p2")" "$(dirname "$(dirname "$p2")")" "$(dirname "$(dirname "$(dirname "$p2")")")" "$root/memcgc-h.$$")
+slot_ids() {   # the keys of every cgroup_slots map (other runs' too: only inodes are compared)
+	bpftool -j map dump name cgroup_slots 2>/dev/null | python3 -c '
+import json, sys
+def key(e):
+    if "formatted" in e:
+        return e["formatted"]["key"]
+    return int.from_bytes(bytes(int(x, 16) for x in e["key"]), "little")
+every = []
+for e in json.load(sys.stdin):   # one map: its entries; several: each with "elements"
+    every += e.get("elements", [e])
+print(" ".join(str(key(e)) for e in every))'
+}
+"$run" --dry-run --duration 2s --cgroup high="$p2" --cgroup low="$low" "$prio" > "$work/long.out" 2>&1 &
+runner=$!
+sleep 1
+ids=$(slot_ids)
+wait $runner
+if grep -qxF "memcg-run: cgroup high = $p2" "$work/long.out" && grep -qw "$(stat -c %i "$p2")" <<<"$ids" &&
+   ! grep -qw "$(stat -c %i "$p1")" <<<"$ids"; then pass long-path-binds-named "${#p1} and ${#p2} characters"
+else fail long-path-binds-named "P2 (${#p2} characters) not bound by its own inode $(stat -c %i "$p2") (P1's is $(stat -c %i "$p1"))" "$(grep "cgroup high" "$work/long.out" | cut -c1-120)"; fi
+rmdir "$p2"
+one_line long-path-error-whole "memcg-run: error: cgroup high: $p2 does not exist (create it, or bind another with --cgroup high=PATH)" \
+	"$run" --dry-run --duration 1s --cgroup high="$p2" --cgroup low="$low" "$prio"
+
+# v1 hierarchies without the memory controller, and the empty path
+cpu=/sys/fs/cgroup/cpu/memcgc-h.$$
+if mkdir -p "$cpu" 2>/dev/null; then
+	cleanup_dirs+=("$cpu")
+	one_line bind-v1-cpu "cgroup high: $cpu is on a cgroup v1 hierarchy without the memory controller" \
+		"$run" --dry-run --duration 1s --cgroup high="$cpu" --cgroup low="$low" "$prio"
+else echo "SKIP hostile/bind-v1-cpu: no cgroup v1 cpu hierarchy here"; fi
+if [ -d /sys/fs/cgroup/systemd ]; then
+	one_line bind-v1-systemd "cgroup high: /sys/fs/cgroup/systemd is on a cgroup v1 hierarchy without the memory controller" \
+		"$run" --dry-run --duration 1s --cgroup high=/sys/fs/cgroup/systemd --cgroup low="$low" "$prio"
+else echo "SKIP hostile/bind-v1-systemd: no cgroup v1 systemd hierarchy here"; fi
+one_line bind-empty "cgroup high: the path is empty (give --cgroup high=PATH; the root cgroup is $root)" \
+	"$run" --dry-run --duration 1s --cgroup high= --cgroup low="$low" "$prio"
 
 ## --pin and --unpin touch only what memcg-run made
 bpffs=$(mktemp -d /tmp/memcgc-h-bpffs.XXXXXX)
