@@ -33,7 +33,7 @@ struct options {
 	const char *object, *btf, *pin_dir, *unpin_dir;
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
-	int inspect, probe, dry_run, json, quiet, explain, allow_override;
+	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose;
 	double interval, duration;
 };
 
@@ -57,6 +57,29 @@ static int fail(const char *fmt, ...)
 	return 1;
 }
 
+/* An error where libbpf had its say: its first line joins the error's, the rest is for -v. */
+static int fail_libbpf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail_libbpf(const char *fmt, ...)
+{
+	char said[256];
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("memcg-run: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	policy_object_libbpf_summary(said, sizeof(said));
+	fprintf(stderr, "%s%s\n", said[0] ? "; libbpf: " : "", said);
+	return 1;
+}
+
+/* -v: after an error, libbpf's warnings in full, indented. */
+static void show_libbpf(int verbose)
+{
+	const char *log = policy_object_libbpf_log();
+	for (; verbose && *log; log += strcspn(log, "\n") + (log[strcspn(log, "\n")] != 0))
+		fprintf(stderr, "    %.*s\n", (int)strcspn(log, "\n"), log);
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: memcg-run [options] POLICY.o\n"
@@ -76,6 +99,7 @@ static void usage(FILE *out)
 	      "  --duration D         stop after D\n"
 	      "  --json               status as JSON Lines (docs/memcg-run.md)\n"
 	      "  -q, --quiet          print status only when something changed\n"
+	      "  -v, --verbose        after an error, what libbpf said in full\n"
 	      "  --explain            one line each time an action turns on or off\n"
 	      "  --inspect            print the object's metadata, load nothing\n"
 	      "  --probe              what this kernel offers; exit 0 if the object can run\n"
@@ -112,6 +136,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "duration", required_argument, NULL, O_DURATION }, { "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' }, { "explain", no_argument, NULL, O_EXPLAIN },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "inspect", no_argument, NULL, O_INSPECT }, { "probe", no_argument, NULL, O_PROBE },
 		{ "btf", required_argument, NULL, O_BTF }, { "help", no_argument, NULL, 'h' },
 		{ "pin", required_argument, NULL, O_PIN }, { "unpin", required_argument, NULL, O_UNPIN },
@@ -120,7 +145,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->interval = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CGROUP:
 			if (o->ncgroups == META_MAX || !strchr(optarg, '='))
@@ -144,6 +169,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_JSON: o->json = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
 		case O_EXPLAIN: o->explain = 1; break;
 		case O_INSPECT: o->inspect = 1; break;
 		case O_PROBE: o->probe = 1; break;
@@ -399,9 +425,10 @@ static int load_and_attach(struct run *r, const struct options *o)
 	if (tracefs_ensure(&r->tracefs_mounted) != 0)
 		return fail("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
 	struct bpf_program *tp = bpf_object__find_program_by_name(r->po.obj, "count_memcg_events");
+	policy_object_libbpf_forget();
 	r->tp_link = tp ? bpf_program__attach(tp) : NULL;
 	if (!r->tp_link)
-		return fail("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
+		return fail_libbpf("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
 	if (o->dry_run || !r->meta.nactions)
 		return 0;
 	char why[512];
@@ -478,8 +505,11 @@ int main(int argc, char **argv)
 	r.object = o.object;
 	if (o.object) {
 		char why[512];
-		if (policy_object_open(&r.po, o.object) != 0)
-			return fail("%s", r.po.error);
+		if (policy_object_open(&r.po, o.object) != 0) {
+			fail("%s", r.po.error);
+			show_libbpf(o.verbose);
+			return 1;
+		}
 		if (meta_parse(r.po.meta, &r.meta, why, sizeof(why)) != 0) {
 			fail("%s: %s", o.object, why);
 			policy_object_close(&r.po);
@@ -506,8 +536,11 @@ int main(int argc, char **argv)
 	}
 	r.dry_run = o.dry_run;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
+	policy_object_libbpf_forget();
 	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
 		 interrupted() || load_and_attach(&r, &o) || interrupted();
+	if (rc)
+		show_libbpf(o.verbose);
 	if (!rc && o.pin_dir)
 		rc = pin_policy(&r, o.pin_dir);
 	if (!rc)

@@ -101,20 +101,63 @@ static char *read_section(const void *image, size_t size, const char *name)
 }
 
 /* libbpf's warnings, without its notes (it notes every section it does not know, such as
- * the metadata's). While an object loads they are held back, to be printed only if the
- * failure is not a verifier rejection (which memcg-run reports itself). */
-static struct { bool on; char text[4096]; size_t len; } held;
+ * the metadata's), are kept, not printed: an error is one line, with libbpf's first
+ * warning in it; policy_object_libbpf_log() has them all (memcg-run -v prints them). */
+enum { LIBBPF_LOG_MAX = 1 << 20 };
+static struct { char *text; size_t len; } kept;
 
-static int print_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int keep_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level != LIBBPF_WARN)
+	va_list copy;
+	va_copy(copy, ap);
+	int n = level == LIBBPF_WARN ? vsnprintf(NULL, 0, fmt, copy) : -1;
+	va_end(copy);
+	if (n <= 0 || (size_t)n > LIBBPF_LOG_MAX - kept.len)
 		return 0;
-	if (!held.on)
-		return vfprintf(stderr, fmt, ap);
-	int n = vsnprintf(held.text + held.len, sizeof(held.text) - held.len, fmt, ap);
-	held.len = n < 0 ? held.len : held.len + (size_t)n < sizeof(held.text) ? held.len + (size_t)n :
-		   sizeof(held.text) - 1;
+	char *grown = realloc(kept.text, kept.len + (size_t)n + 1);
+	if (!grown)
+		return 0;
+	kept.text = grown;
+	vsnprintf(kept.text + kept.len, (size_t)n + 1, fmt, ap);
+	kept.len += (size_t)n;
 	return n;
+}
+
+const char *policy_object_libbpf_log(void)
+{
+	return kept.text ? kept.text : "";
+}
+
+void policy_object_libbpf_forget(void)
+{
+	free(kept.text);
+	kept.text = NULL;
+	kept.len = 0;
+}
+
+/* The line of libbpf's warnings that says what failed: the last one, but for its closing
+ * "failed to load object", without "libbpf: "; at most 200 characters. "" if none. */
+const char *policy_object_libbpf_summary(char *buf, size_t size)
+{
+	const char *t = policy_object_libbpf_log(), *best = NULL;
+	int best_len = 0;
+	for (const char *line = t; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
+		const char *text = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;
+		int n = (int)strcspn(text, "\n");
+		if (n && (strncmp(text, "failed to load object", 21) != 0 || !best))
+			best = text, best_len = n;
+	}
+	snprintf(buf, size, "%.*s%s", best_len > 200 ? 200 : best_len, best ? best : "",
+		 best_len > 200 ? "..." : "");
+	return buf;
+}
+
+static const char *libbpf_said(char *buf, size_t size)
+{
+	char line[256];
+	policy_object_libbpf_summary(line, sizeof(line));
+	snprintf(buf, size, line[0] ? "; libbpf: %s" : "", line);
+	return buf;
 }
 
 /* libbpf names an object after its file, up to the first '.'. */
@@ -126,7 +169,6 @@ static void object_name(const char *path, char *name, size_t size)
 
 int policy_object_open(struct policy_object *po, const char *path)
 {
-	libbpf_set_print(print_warnings);
 	memset(po, 0, sizeof(*po));
 	po->path = path;
 	po->error = no_error;
@@ -137,6 +179,7 @@ int policy_object_open_mem(struct policy_object *po, const char *path, const voi
 			   size_t size)
 {
 	char name[64];
+	libbpf_set_print(keep_warnings);
 	po->path = path;
 	if (!po->error)
 		po->error = no_error;
@@ -150,10 +193,12 @@ int policy_object_open_mem(struct policy_object *po, const char *path, const voi
 			    (int)(first < 80 ? first : 80), po->meta);
 	object_name(path, name, sizeof(name));
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	policy_object_libbpf_forget();
 	po->obj = bpf_object__open_mem(image, size, &opts);
 	if (!po->obj) {
 		int err = errno;
-		return fail(po, "libbpf cannot open it: %s", strerror(err));
+		char said[256];
+		return fail(po, "libbpf cannot open it: %s%s", strerror(err), libbpf_said(said, sizeof(said)));
 	}
 	struct bpf_map *rodata = bpf_object__find_map_by_name(po->obj, ".rodata");
 	if (rodata)
@@ -345,19 +390,15 @@ int policy_object_load(struct policy_object *po, const char *ops_map)
 			bpf_map__set_autocreate(map, ops_map && strcmp(bpf_map__name(map), ops_map) == 0);
 	char *logs[MAX_PROGS] = { 0 };
 	give_logs(po, logs);
-	held.on = true;
-	held.len = 0;
-	held.text[0] = 0;
+	policy_object_libbpf_forget();
 	int err = bpf_object__load(po->obj);
-	held.on = false;
 	take_logs(po, logs);
-	if (err && !po->verifier.rejected)
-		fputs(held.text, stderr);
+	char said[256];
 	if (err && po->verifier.rejected)
 		return fail(po, "the kernel's verifier rejected program %s at %s:%d: %s",
 			    po->verifier.prog, po->verifier.file, po->verifier.line, po->verifier.reason);
 	if (err)
-		return fail(po, "loading failed: %s", strerror(-err));
+		return fail(po, "loading failed: %s%s", strerror(-err), libbpf_said(said, sizeof(said)));
 	return 0;
 }
 

@@ -64,7 +64,7 @@ int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t
 /* Loads the programs and maps; of the struct_ops maps only the one named `ops_map` is
  * created (NULL: none, as a kernel without memcg_bpf_ops cannot create them), and only
  * its programs are loaded. 0, or -1 with po->error set (one line) and, when the verifier
- * rejected a program, po->verifier too (libbpf's own warnings are then not printed). */
+ * rejected a program, po->verifier too. */
 int policy_object_load(struct policy_object *po, const char *ops_map);
 
 /* tracefs must be mounted for libbpf to attach a tracepoint; where it is not, it is
@@ -72,6 +72,13 @@ int policy_object_load(struct policy_object *po, const char *ops_map);
  * *mounted_here says whether this call mounted it. */
 int tracefs_ensure(bool *mounted_here);
 void tracefs_release(bool mounted_here);
+
+/* What libbpf warned since the last open, load or forget (its first line is in the error
+ * of a failure); forget starts again. libbpf's output is never printed by itself. */
+const char *policy_object_libbpf_log(void);
+void policy_object_libbpf_forget(void);
+/* The line of them that says what failed, into buf (at most 200 characters); "" if none. */
+const char *policy_object_libbpf_summary(char *buf, size_t size);
 
 struct bpf_map *policy_object_map(struct policy_object *po, const char *name);
 int policy_object_prog_fd(struct policy_object *po, const char *name);

@@ -115,6 +115,15 @@ for c in "counter-value|map 'counters' is not what memcgc makes (type 2, key 4, 
 done
 check map-shapes-right 0 "rule 0 (line 7)" "$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-right.o"
 
+## Load and attach failures: one line, with libbpf's first word in it; -v adds the rest
+shapes bad-map -DBAD_MAP
+one_line libbpf-one-line "shapes-bad-map.o: loading failed: Invalid argument; libbpf: map 'bad': failed to create: Invalid argument(-22)" \
+	"$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-bad-map.o"
+check libbpf-verbose 1 "    libbpf: failed to load object" \
+	"$run" -v --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-bad-map.o"
+llvm-objcopy-19 --remove-section .BTF --remove-section .BTF.ext "$work/shapes-right.o" "$work/no-btf.o"
+one_line libbpf-open-one-line "no-btf.o: libbpf cannot open it: " "$run" --inspect "$work/no-btf.o"
+
 ## A good neighbour: the tracepoint program leaves memcg:count_memcg_events to perf (a
 ## tracepoint program returning 0 makes the kernel drop the event for every perf user)
 perf_samples() {   # perf's samples of the event while memory is used in $high; in a mount
@@ -125,21 +134,27 @@ perf_samples() {   # perf's samples of the event while memory is used in $high; 
 		>/dev/null 2>&1; perf script -i $work/perf.data 2>/dev/null | wc -l"
 	rm -f "$work/perf.data" "$work/perf.file"
 }
+tp_programs() { bpftool prog show | grep -c 'tracepoint  name count_memcg_ev'; }
 perf_test() {
 	local alone with runner
 	command -v perf >/dev/null || { echo "SKIP hostile/perf-sees-events: no perf (apt-get install linux-perf)"; return; }
+	local before=$(tp_programs)
 	alone=$(perf_samples)
-	if [ "$alone" = 0 ]; then   # someone else's program on the event drops it for everyone
-		echo "SKIP hostile/perf-sees-events: perf sees no events even without memcg-run: another" \
-			"program on memcg:count_memcg_events drops them ($(bpftool prog show | grep -c 'tracepoint  name count_memcg_ev') loaded)"
+	if [ "$alone" = 0 ] || [ "$before" != 0 ] || [ "$(tp_programs)" != 0 ]; then   # someone else's program on the event drops it for everyone
+		echo "SKIP hostile/perf-sees-events: other programs on memcg:count_memcg_events (memcg-run" \
+			"of others' tests: $before loaded) may drop its events; perf saw $alone"
 		return
 	fi
 	"$run" --dry-run --duration 8s --cgroup high="$high" --cgroup low="$low" "$prio" > "$work/perf-run.out" 2>&1 &
 	runner=$!
 	sleep 1.5
+	local programs=$(tp_programs)
 	with=$(perf_samples)
+	programs="$programs $(tp_programs)"
 	kill -TERM $runner; wait $runner
-	if [ "$with" -gt 0 ] && grep -q "rule 0 (line 7)" "$work/perf-run.out"; then
+	if [ "$programs" != "1 1" ]; then   # another memcg-run (one of main's) came and went
+		echo "SKIP hostile/perf-sees-events: other programs on memcg:count_memcg_events meanwhile ($programs)"
+	elif [ "$with" -gt 0 ] && grep -q "rule 0 (line 7)" "$work/perf-run.out"; then
 		pass perf-sees-events "$alone samples alone, $with with a policy attached"
 	else fail perf-sees-events "perf recorded $alone samples alone, $with with memcg-run attached" "$(tail -2 "$work/perf-run.out")"; fi
 }

@@ -45,6 +45,15 @@ struct {
 	__type(value, __u64);
 } clock SEC(".maps");
 
+#ifdef BAD_MAP         /* a map the kernel refuses to create: libbpf warns, the load fails */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 0);
+	__type(key, __u32);
+	__type(value, __u64);
+} bad SEC(".maps");
+#endif
+
 const volatile __u64 param_threshold, param_boost, page_size;
 
 SEC("tp/memcg/count_memcg_events")
