@@ -366,7 +366,7 @@ static int check_kernel(struct run *r, const struct options *o)
 	char why[512];
 	if (!r->probe.privileged)
 		return fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
-			    "(run memcg-run with sudo)");
+			    "(run memcg-run with sudo): %s", r->probe.privilege);
 	if (!r->probe.btf)
 		return fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
 			    "CONFIG_DEBUG_INFO_BTF=y");

@@ -404,7 +404,7 @@ int policy_object_load(struct policy_object *po, const char *ops_map)
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* When tracefs is not mounted, this process mounts it in a mount namespace of its own:
+/* When tracefs is not mounted (or not readable by this user), this process mounts it in a mount namespace of its own:
  * nobody else sees it, and it goes with the process however that ends (even SIGKILL). */
 int tracefs_ensure(bool *mounted_here)
 {

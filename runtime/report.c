@@ -68,8 +68,7 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	if (k->live) {
 		printf("cgroup v2 memory           %s\n", yes(k->cgroup2_memory));
 		printf("cgroup v1 memory           %s\n", yes(k->cgroup1_memory));
-		printf("privileges                 %s\n", k->privileged ? "enough to load BPF" :
-		       "missing: need root or CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN");
+		printf("privileges                 %s\n", k->privilege);
 	}
 	if (k->ops)
 		printf("memcg_bpf_ops              yes, ABI %s (%s); attach by %s\n", k->abi, k->members,
@@ -83,7 +82,10 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	int base = k->btf && k->tracepoint && (!k->live || k->privileged);
 	if (dry_run) {
 		int ok = base && (!k->live || k->cgroup2_memory || k->cgroup1_memory);
-		printf("object %s (dry run): %s\n", r->object, ok ? "can run" : "cannot run");
+		printf("object %s (dry run): %s%s%s\n", r->object, ok ? "can run" : "cannot run",
+		       ok ? "" : ": ", ok ? "" : !k->btf ? "no BTF" : !k->tracepoint ?
+		       "no memcg:count_memcg_events tracepoint" : !k->privileged ? k->privilege :
+		       "no cgroup memory controller");
 		return ok;
 	}
 	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
@@ -92,7 +94,7 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 			 "cgroup v2)");
 	else if (hooks && !base)
 		snprintf(why, sizeof(why), "%s", !k->btf ? "no BTF" : !k->tracepoint ?
-			 "no memcg:count_memcg_events tracepoint" : "not privileged enough to load BPF");
+			 "no memcg:count_memcg_events tracepoint" : k->privilege);
 	else if (hooks)
 		why[0] = 0;
 	int ok = base && hooks && (!k->live || k->cgroup2_memory);

@@ -124,6 +124,24 @@ check libbpf-verbose 1 "    libbpf: failed to load object" \
 llvm-objcopy-19 --remove-section .BTF --remove-section .BTF.ext "$work/shapes-right.o" "$work/no-btf.o"
 one_line libbpf-open-one-line "no-btf.o: libbpf cannot open it: " "$run" --inspect "$work/no-btf.o"
 
+## --probe tries what the load does (a tracepoint program loaded and attached) and names
+## what is missing; root without the capabilities cannot run
+nocaps="setpriv --bounding-set=-sys_admin,-bpf,-perfmon --inh-caps=-sys_admin,-bpf,-perfmon"
+check probe-root-without-caps 1 "object $prio (dry run): cannot run: missing CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN: loading a tracepoint program: Operation not permitted" \
+	$nocaps "$run" --probe --dry-run "$prio"
+check probe-root-without-caps-privileges 1 "privileges                 missing CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN" \
+	$nocaps "$run" --probe --dry-run "$prio"
+check run-root-without-caps 1 "loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (run memcg-run with sudo): missing CAP_BPF" \
+	$nocaps "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$prio"
+check probe-nobody 1 "cannot run: missing CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$run" --probe --dry-run "$prio"
+caps=+bpf,+perfmon,+sys_admin
+withcaps="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=$caps --ambient-caps=$caps"
+check probe-nobody-with-caps 0 "privileges                 enough: a tracepoint program loaded and attached" \
+	$withcaps "$run" --probe --dry-run "$prio"
+check run-nobody-with-caps 0 "rule 0 (line 7)" \
+	$withcaps "$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$prio"
+
 ## A good neighbour: the tracepoint program leaves memcg:count_memcg_events to perf (a
 ## tracepoint program returning 0 makes the kernel drop the event for every perf user)
 perf_samples() {   # perf's samples of the event while memory is used in $high; in a mount
