@@ -154,9 +154,9 @@ const char *policy_object_libbpf_summary(char *buf, size_t size)
 
 static const char *libbpf_said(char *buf, size_t size)
 {
-	char line[256];
+	char line[220];
 	policy_object_libbpf_summary(line, sizeof(line));
-	snprintf(buf, size, line[0] ? "; libbpf: %s" : "", line);
+	snprintf(buf, size, "%s%s", line[0] ? "; libbpf: " : "", line);
 	return buf;
 }
 

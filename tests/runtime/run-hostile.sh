@@ -197,10 +197,13 @@ for e in json.load(sys.stdin):   # one map: its entries; several: each with "ele
     every += e.get("elements", [e])
 print(" ".join(str(key(e)) for e in every))'
 }
-"$run" --dry-run --duration 2s --cgroup high="$p2" --cgroup low="$low" "$prio" > "$work/long.out" 2>&1 &
+"$run" --dry-run --duration 4s --cgroup high="$p2" --cgroup low="$low" "$prio" > "$work/long.out" 2>&1 &
 runner=$!
-sleep 1
-ids=$(slot_ids)
+for _ in $(seq 30); do   # until the map is filled (an ASan build starts slowly)
+	sleep 0.1
+	ids=$(slot_ids)
+	grep -qw "$(stat -c %i "$p2")" <<<"$ids" && break
+done
 wait $runner
 if grep -qxF "memcg-run: cgroup high = $p2" "$work/long.out" && grep -qw "$(stat -c %i "$p2")" <<<"$ids" &&
    ! grep -qw "$(stat -c %i "$p1")" <<<"$ids"; then pass long-path-binds-named "${#p1} and ${#p2} characters"
@@ -270,7 +273,8 @@ rmdir "$bpffs/foreign"
 signal_in() {   # NAME SYSCALLS SYSCALL-NUMBERS WHEN PIN-DIR|"": memcg-run's status, signalled
 	# while strace holds it in call WHEN of SYSCALLS (x86-64 NUMBERS) for two seconds
 	local name=$1 calls=$2 numbers=$3 when=$4 dir=$5 pid=
-	strace -f -qq -o /dev/null -e trace="$calls" -e inject="$calls:delay_exit=2000000:when=$when" \
+	# LeakSanitizer cannot work under ptrace: off for this run of an ASan build
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null -e trace="$calls" -e inject="$calls:delay_exit=2000000:when=$when" \
 		"$run" --dry-run --duration 2s ${dir:+--pin "$dir"} --cgroup high="$high" --cgroup low="$low" \
 		"$prio" > "$work/$name.out" 2>&1 &
 	local tracer=$!
