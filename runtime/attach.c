@@ -108,7 +108,23 @@ int attach_hooks(struct run *r, struct bpf_map *map, int allow_override, char *w
 				 c->decl->name, c->path, strerror(err));
 			return -1;
 		}
+		r->hook_slots[r->nlinks] = s;
 		r->hook_links[r->nlinks++] = fd;
+	}
+	r->ops_map = map;
+	return 0;
+}
+
+int reattach_hooks(struct run *r, int slot, int allow_override)
+{
+	for (int i = 0; i < r->nlinks; i++) {
+		if (r->hook_slots[i] != slot)
+			continue;
+		int fd = link_cgroup(r, bpf_map__fd(r->ops_map), r->bind.cgroups[slot].fd, allow_override);
+		if (fd < 0)
+			return -1;
+		close(r->hook_links[i]);
+		r->hook_links[i] = fd;
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
@@ -150,6 +151,97 @@ int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path
 	return 0;
 }
 
+int bind_recheck(struct binding *b, int slot)
+{
+	struct bound_cgroup *bc = &b->cgroups[slot];
+	struct stat st;
+	if (!bc->path || (stat(bc->path, &st) == 0 && st.st_ino == bc->id && !bc->gone))
+		return BIND_SAME;
+	int fd = open(bc->path, DIR_FLAGS);
+	if (fd < 0 || not_memory_cgroup(b, fd) || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		int was = bc->gone;
+		bc->gone = 1;
+		return was ? BIND_SAME : BIND_GONE;
+	}
+	close(bc->fd);
+	bc->fd = fd;
+	bc->id = st.st_ino;
+	bc->gone = 0;
+	return BIND_NEW;
+}
+
+/* The lock directory must be this user's and writable by nobody else. */
+static int lock_dir_ok(void)
+{
+	struct stat st;
+	mkdir(BIND_LOCK_DIR, 0755);
+	return lstat(BIND_LOCK_DIR, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       (st.st_uid == 0 || st.st_uid == geteuid()) && !(st.st_mode & 022);
+}
+
+/* Another bound slot of this run on the same cgroup holds its lock already. */
+static int locked_here(const struct binding *b, int slot)
+{
+	for (int s = 0; s < b->ncgroups; s++)
+		if (s != slot && b->cgroups[s].locked && b->cgroups[s].id == b->cgroups[slot].id)
+			return 1;
+	return 0;
+}
+
+static int busy_error(const struct bound_cgroup *bc, int fd, const char *name, char **why)
+{
+	char pid[32] = "";
+	ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+	pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
+	return bind_error(why, "cgroup %s (%s) is already driven by memcg-run (pid %s, lock %s): "
+			  "stop that one first, or give --allow-override where the kernel allows a second "
+			  "memcg_bpf_ops below", bc->decl->name, bc->path, pid[0] ? pid : "?", name);
+}
+
+/* Where the lock file is root's: held shared (a root run then sees it busy), or, if there
+ * is none, no lock. */
+static int shared_lock(struct bound_cgroup *bc, char *name, char **why)
+{
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 ? busy_error(bc, fd, name, why) : 0;
+	if (fd >= 0 && rc == 0)
+		bc->lock = fd, bc->locked = 1;
+	else if (fd >= 0)
+		close(fd);
+	free(name);
+	return rc;
+}
+
+int bind_lock(struct binding *b, int slot, char **why)
+{
+	struct bound_cgroup *bc = &b->cgroups[slot];
+	char *name = NULL;
+	if (bc->locked || locked_here(b, slot))
+		return 0;
+	if (!lock_dir_ok() || asprintf(&name, BIND_LOCK_DIR "/cgroup%d-%llu.lock", b->v1 ? 1 : 2,
+				       (unsigned long long)bc->id) < 0)
+		return bind_error(why, "cannot lock cgroup %s: " BIND_LOCK_DIR " is not a directory of "
+				  "this user's that only it can write", bc->decl->name);
+	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == EACCES)  /* a user with capabilities, not root: a shared lock on */
+		return shared_lock(bc, name, why);      /* root's file, if there is one */
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, 0) == 0 &&
+	    dprintf(fd, "%d\n", (int)getpid()) > 0) {
+		free(name);
+		bc->lock = fd;
+		bc->locked = 1;
+		return 0;
+	}
+	int rc = fd >= 0 && errno == EWOULDBLOCK ? busy_error(bc, fd, name, why) :
+		 bind_error(why, "cannot lock cgroup %s: %s: %s", bc->decl->name, name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(name);
+	return rc;
+}
+
 void bind_release(struct bound_cgroup *bc)
 {
 	if (bc->path)
@@ -206,7 +298,7 @@ int bind_scan(struct binding *b, int *added, int *removed)
 	old.nids = b->nids;
 	b->nids = 0;
 	for (int s = 0; s < b->ncgroups; s++)
-		if (b->cgroups[s].path)
+		if (b->cgroups[s].path && !b->cgroups[s].gone)
 			walk(b, openat(b->cgroups[s].fd, ".", DIR_FLAGS), s, 0);
 	int add = 0, del = 0;
 	for (int i = 0; i < b->nids; i++) {

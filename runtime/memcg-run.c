@@ -232,7 +232,8 @@ static int bind_all(struct run *r, const struct options *o)
 		if (!path)
 			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
 				    c->name);
-		if (bind_cgroup(&r->bind, c, path, &why) != 0) {
+		if (bind_cgroup(&r->bind, c, path, &why) != 0 ||
+		    (!o->allow_override && bind_lock(&r->bind, c->slot, &why) != 0)) {
 			fail("%s", why ? why : "out of memory");
 			free(why);
 			return 1;
@@ -340,9 +341,26 @@ static int set_params(struct run *r, const struct options *o)
 }
 
 /* The cgroup-id map follows the bound cgroups' subtrees. */
+/* Each bound cgroup still at its path, else noted for the status (r->changes); one that
+ * is there again is bound again, its hooks attached to it. */
+static void recheck_cgroups(struct run *r)
+{
+	for (int s = 0; s < r->bind.ncgroups; s++) {
+		int change = bind_recheck(&r->bind, s);
+		if (change == BIND_SAME)
+			continue;
+		r->changes[s] = change;
+		if (change == BIND_NEW && r->nlinks && reattach_hooks(r, s, r->allow_override) != 0)
+			fprintf(stderr, "memcg-run: cgroup %s (%s) is back, but its hooks could not be "
+				"attached again: %s\n", r->bind.cgroups[s].decl->name, r->bind.cgroups[s].path,
+				strerror(errno));
+	}
+}
+
 static int sync_ids(struct run *r)
 {
 	int added, removed;
+	recheck_cgroups(r);
 	uint64_t old_ids[BIND_MAX_IDS];
 	int old_n = r->bind.nids;
 	memcpy(old_ids, r->bind.ids, sizeof(uint64_t) * (size_t)old_n);
@@ -535,6 +553,7 @@ int main(int argc, char **argv)
 		return ok ? 0 : 1;
 	}
 	r.dry_run = o.dry_run;
+	r.allow_override = o.allow_override;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	policy_object_libbpf_forget();
 	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||

@@ -241,6 +241,9 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 	}
 	for (int s = 0; s < m->ncgroups; s++) {
 		printf("           %s:", m->cgroups[s].name);
+		if (r->bind.cgroups[s].gone)
+			printf(" REMOVED (%s): nothing counts until a cgroup is there again |",
+			       r->bind.cgroups[s].path);
 		for (int c = 0; c < m->ncounters; c++) {
 			if (m->counters[c].cgroup != s)
 				continue;
@@ -290,7 +293,7 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 	for (int s = 0; s < m->ncgroups; s++) {
 		printf("%s", s ? ", " : "");
 		json_str(m->cgroups[s].name);
-		printf(": {\"rates\": {");
+		printf(": {\"removed\": %s, \"rates\": {", r->bind.cgroups[s].gone ? "true" : "false");
 		int first = 1;
 		for (int c = 0; c < m->ncounters; c++) {
 			if (m->counters[c].cgroup != s)
@@ -357,16 +360,47 @@ static void explain(const struct run *r, double t, int s, int k, uint64_t was, u
 	printf("%s\n", r->dry_run ? " (dry run: the kernel is told nothing)" : "");
 }
 
+/* A bound cgroup removed, or there again (r->changes, from sync_ids): one line each with
+ * --explain (an object with "cgroup_change" with --json). Whether there was any. */
+static int report_bind_changes(struct run *r, double t, int json, int explain_changes)
+{
+	int any = 0;
+	for (int s = 0; s < r->bind.ncgroups; s++) {
+		const struct bound_cgroup *c = &r->bind.cgroups[s];
+		int change = r->changes[s];
+		r->changes[s] = BIND_SAME;
+		any |= change != BIND_SAME;
+		if (change == BIND_SAME || !explain_changes)
+			continue;
+		if (json) {
+			printf("{\"time\": %.3f, \"cgroup_change\": {\"cgroup\": ", t);
+			json_str(c->decl->name);
+			printf(", \"path\": ");
+			json_str(c->path);
+			printf(", \"removed\": %s, \"id\": %llu}}\n", change == BIND_GONE ? "true" : "false",
+			       (unsigned long long)c->id);
+		} else if (change == BIND_GONE) {
+			printf("[%7.1fs] %s: cgroup %s was removed; bound again if one is created there\n", t,
+			       c->decl->name, c->path);
+		} else {
+			printf("[%7.1fs] %s: a cgroup is at %s again (id %llu): bound to it%s\n", t,
+			       c->decl->name, c->path, (unsigned long long)c->id, r->nlinks ? ", hooks included" : "");
+		}
+	}
+	return any;
+}
+
 void report_tick(struct run *r, double t, int json, int quiet, int explain_changes)
 {
 	const struct policy_meta *m = &r->meta;
 	uint64_t now = now_ns();
 	static uint64_t hooks[META_MAX][NKINDS];
 	static struct rule_state states[META_MAX * 4];
-	int changed = !r->shown_once;
+	int changed = report_bind_changes(r, t, json, explain_changes);
+	changed |= !r->shown_once;
 	for (int s = 0; s < m->ncgroups; s++)
 		for (int k = 0; k < NKINDS; k++)
-			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path ?
+			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path && !r->bind.cgroups[s].gone ?
 				      hook_value(r, hook_kinds[k].op, r->bind.cgroups[s].id, now) : 0;
 	for (int i = 0; i < m->nrules; i++) {
 		rule_state(r, i, &states[i]);

@@ -226,6 +226,58 @@ else echo "SKIP hostile/bind-v1-systemd: no cgroup v1 systemd hierarchy here"; f
 one_line bind-empty "cgroup high: the path is empty (give --cgroup high=PATH; the root cgroup is $root)" \
 	"$run" --dry-run --duration 1s --cgroup high= --cgroup low="$low" "$prio"
 
+## A bound cgroup removed while memcg-run runs is reported (status, JSON, --explain) and
+## bound again when a cgroup is created at its path (the hooks: in the guest)
+gone=$root/memcgc-h-gone.$$
+cleanup_dirs+=("$gone")
+removed_run() {   # OUT OPTIONS...: memcg-run while $gone is removed, then made again
+	local out=$1; shift
+	mkdir -p "$gone"
+	"$run" --dry-run --interval 300ms --duration 5s "$@" --cgroup high="$gone" --cgroup low="$low" \
+		--set threshold=50/s "$prio" > "$out" 2>&1 &   # removed at 1.5 s, made at 3 s
+	local runner=$!
+	sleep 1.5; rmdir "$gone"
+	sleep 1.5; mkdir "$gone"; new_id=$(stat -c %i "$gone")
+	echo 32M > "$gone/memory.limit_in_bytes"
+	sh -c "echo \$\$ > $gone/cgroup.procs; dd if=/dev/zero of=$work/gone.file bs=1M count=64 status=none; cat $work/gone.file > /dev/null"
+	rm -f "$work/gone.file"
+	wait $runner
+}
+removed_run "$work/gone.out" --explain
+if grep -qF "high: cgroup $gone was removed; bound again if one is created there" "$work/gone.out" &&
+   grep -qF "high: REMOVED ($gone): nothing counts until a cgroup is there again" "$work/gone.out"; then
+	pass cgroup-removed-reported
+else fail cgroup-removed-reported "no status or --explain line for high removed" "$(grep -v 'rule 0' "$work/gone.out" | head -6)"; fi
+if grep -qF "high: a cgroup is at $gone again (id $new_id): bound to it" "$work/gone.out" &&
+   grep -q "rule 0 (line 7) ACTIVE" "$work/gone.out"; then
+	pass cgroup-recreated-bound-again "id $new_id; its events count"
+else fail cgroup-recreated-bound-again "high not bound again to id $new_id, or its events not counted" "$(grep -v 'low:' "$work/gone.out" | tail -5)"; fi
+removed_run "$work/gone.json" --explain --json
+if python3 - "$work/gone.json" "$new_id" <<'PY'
+import json, sys
+every = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+changes = [o["cgroup_change"] for o in every if "cgroup_change" in o]
+assert [c["removed"] for c in changes] == [True, False], changes
+assert changes[1]["id"] == int(sys.argv[2]) and changes[1]["cgroup"] == "high", changes
+states = [o["cgroups"]["high"]["removed"] for o in every if "cgroups" in o]
+assert True in states and states[-1] is False, states
+PY
+then pass cgroup-removed-json; else fail cgroup-removed-json "no cgroup_change objects or removed flags" "$(grep -v '"rules"' "$work/gone.json" | head -3)"; fi
+rmdir "$gone"
+
+## One memcg-run per cgroup: a second refuses, naming the first one's pid (a lock in /run)
+"$run" --dry-run --duration 3s --cgroup high="$high" --cgroup low="$low" "$prio" > /dev/null 2>&1 &
+first=$!
+sleep 1
+one_line second-instance-refused "memcg-run: error: cgroup high ($high) is already driven by memcg-run (pid $first, lock /run/memcg-run/cgroup1-" \
+	"$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$prio"
+other=$root/memcgc-h-other.$$
+mkdir -p "$other"
+cleanup_dirs+=("$other")
+check other-cgroups-not-locked 0 "rule 0 (line 7)" "$run" --dry-run --duration 1s --cgroup high="$other" --cgroup low="$other" "$prio"
+wait $first
+check lock-released-on-exit 0 "rule 0 (line 7)" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$prio"
+
 ## --pin and --unpin touch only what memcg-run made
 bpffs=$(mktemp -d /tmp/memcgc-h-bpffs.XXXXXX)
 mount -t bpf bpf "$bpffs"
@@ -274,7 +326,7 @@ signal_in() {   # NAME SYSCALLS SYSCALL-NUMBERS WHEN PIN-DIR|"": memcg-run's sta
 	# while strace holds it in call WHEN of SYSCALLS (x86-64 NUMBERS) for two seconds
 	local name=$1 calls=$2 numbers=$3 when=$4 dir=$5 pid=
 	# LeakSanitizer cannot work under ptrace: off for this run of an ASan build
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null -e trace="$calls" -e inject="$calls:delay_exit=2000000:when=$when" \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null ${dir:+-P "$dir"} -e trace="$calls" -e inject="$calls:delay_exit=2000000:when=$when" \
 		"$run" --dry-run --duration 2s ${dir:+--pin "$dir"} --cgroup high="$high" --cgroup low="$low" \
 		"$prio" > "$work/$name.out" 2>&1 &
 	local tracer=$!
