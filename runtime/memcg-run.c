@@ -240,9 +240,12 @@ static int bind_all(struct run *r, const struct options *o)
 		}
 	}
 	for (int k = 0; k < o->ncgroups; k++) {
-		char name[64];
-		if (!meta_cgroup(&r->meta, option_name(o->cgroups[k], name, sizeof(name))))
-			return fail("%s: the policy has no cgroup '%s'", o->object, name);
+		int len = (int)strcspn(o->cgroups[k], "=");
+		char *name = strndup(o->cgroups[k], (size_t)len);
+		int known = name && meta_cgroup(&r->meta, name);
+		free(name);
+		if (!known)
+			return fail("%s: the policy has no cgroup '%.*s'", o->object, len, o->cgroups[k]);
 	}
 	return 0;
 }
@@ -449,11 +452,16 @@ static int load_and_attach(struct run *r, const struct options *o)
 		return fail_libbpf("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
 	if (o->dry_run || !r->meta.nactions)
 		return 0;
-	char why[512];
+	size_t size = 512;      /* the reason names a bound cgroup's path, whole */
+	for (int i = 0; i < r->bind.ncgroups; i++)
+		size += r->bind.cgroups[i].path ? strlen(r->bind.cgroups[i].path) : 0;
+	char *why = calloc(1, size);
 	struct bpf_map *map = policy_object_map(&r->po, ops);
-	if (!map || attach_hooks(r, map, o->allow_override, why, sizeof(why)) != 0)
-		return fail("%s", map ? why : "the object has no struct_ops map for this kernel's ABI");
-	return 0;
+	int rc = !map || !why || attach_hooks(r, map, o->allow_override, why, (int)size) != 0 ?
+		 fail("%s", !map ? "the object has no struct_ops map for this kernel's ABI" :
+		      why ? why : "out of memory") : 0;
+	free(why);
+	return rc;
 }
 
 static void cleanup(struct run *r)

@@ -195,7 +195,7 @@ def key(e):
 every = []
 for e in json.load(sys.stdin):   # one map: its entries; several: each with "elements"
     every += e.get("elements", [e])
-print(" ".join(str(key(e)) for e in every))'
+print(" ".join(str(key(e)) for e in every))' 2>/dev/null   # a map removed meanwhile: nothing
 }
 "$run" --dry-run --duration 4s --cgroup high="$p2" --cgroup low="$low" "$prio" > "$work/long.out" 2>&1 &
 runner=$!
@@ -211,6 +211,11 @@ else fail long-path-binds-named "P2 (${#p2} characters) not bound by its own ino
 rmdir "$p2"
 one_line long-path-error-whole "memcg-run: error: cgroup high: $p2 does not exist (create it, or bind another with --cgroup high=PATH)" \
 	"$run" --dry-run --duration 1s --cgroup high="$p2" --cgroup low="$low" "$prio"
+
+# a --cgroup name longer than any policy's is named whole
+longname=$(printf 'n%.0s' $(seq 100))
+one_line long-cgroup-name "the policy has no cgroup '$longname'" \
+	"$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" --cgroup "$longname=$low" "$prio"
 
 # v1 hierarchies without the memory controller, and the empty path
 cpu=/sys/fs/cgroup/cpu/memcgc-h.$$
@@ -233,12 +238,13 @@ cleanup_dirs+=("$gone")
 removed_run() {   # OUT OPTIONS...: memcg-run while $gone is removed, then made again
 	local out=$1; shift
 	mkdir -p "$gone"
-	"$run" --dry-run --interval 300ms --duration 5s "$@" --cgroup high="$gone" --cgroup low="$low" \
+	"$run" --dry-run --interval 300ms --duration 6s "$@" --cgroup high="$gone" --cgroup low="$low" \
 		--set threshold=50/s "$prio" > "$out" 2>&1 &   # removed at 1.5 s, made at 3 s
 	local runner=$!
 	sleep 1.5; rmdir "$gone"
 	sleep 1.5; mkdir "$gone"; new_id=$(stat -c %i "$gone")
 	echo 32M > "$gone/memory.limit_in_bytes"
+	sleep 1   # the rescan (every 0.5 s) binds it
 	sh -c "echo \$\$ > $gone/cgroup.procs; dd if=/dev/zero of=$work/gone.file bs=1M count=64 status=none; cat $work/gone.file > /dev/null"
 	rm -f "$work/gone.file"
 	wait $runner
