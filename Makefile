@@ -37,7 +37,7 @@ all: $(BUILD)/memcgc
 DEB_PACKAGES := build-essential flex bison pkg-config python3 llvm-19-dev clang-19 \
 	libclang-rt-19-dev lld-19 libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcap-dev bpftool \
 	bc libssl-dev dwarves cpio xz-utils qemu-system-x86 git \
-	busybox-static stress-ng gnuplot-nox time
+	busybox-static stress-ng gnuplot-nox time linux-perf strace
 # The stamp's name changes with the package list, the pin and the kernel source installed
 # (dpkg-query is part of every Debian system), so a changed pin or a linux-source-6.12
 # upgraded behind our back runs `make deps` again before anything is built.
@@ -62,6 +62,7 @@ include compiler/codegen.mk
 include compiler/compiler.mk
 include runtime/libbpf.mk
 include runtime/runtime.mk
+include runtime/hostile.mk
 include tests/vm/vm.mk
 include tests/vm/e2e/e2e.mk
 include tests/codegen/codegen.mk

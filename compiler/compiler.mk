@@ -5,6 +5,7 @@ FRONTEND_SRCS := compiler/arena.c compiler/source.c compiler/diag.c compiler/uni
 	compiler/resolve.c compiler/check.c compiler/frontend.c compiler/lower.c \
 	compiler/metadata.c grammar/grammar_actions.c
 GRAMMAR_GEN := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
+FRONTEND_ALL_SRCS := $(FRONTEND_SRCS) $(GRAMMAR_GEN)
 FRONTEND_OBJS := $(FRONTEND_SRCS:%.c=$(BUILD)/%.o) $(GRAMMAR_GEN:.c=.o)
 MEMCGC_OBJS := $(BUILD)/compiler/memcgc.o $(BUILD)/compiler/emit.o
 

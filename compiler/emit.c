@@ -670,7 +670,10 @@ static void define_tracepoint(struct emitter *e)
 	LLVMValueRef item = LLVMBuildSExt(e->b, kt_tp_field(&e->kt, c, "item"), m->i64, "item");
 	gen_event(e, kt_tp_field(&e->kt, c, "id"), item, kt_tp_field(&e->kt, c, "val"),
 		  c64(e, 0) /* read the clock if the event counts */);
-	LLVMBuildRet(e->b, LLVMConstInt(m->i32, 0, 0));
+	/* For a tracepoint, the kernel records the event for perf only if the BPF programs
+	 * attached to it return non-zero (trace_call_bpf() in perf_trace_run_bpf_submit(),
+	 * kernel/events/core.c): 0 would drop every event for every perf user on the machine. */
+	LLVMBuildRet(e->b, LLVMConstInt(m->i32, 1, 0));
 }
 
 /* syscall memcgc_test: BPF_PROG_TEST_RUN's way in, see struct memcgc_test. */

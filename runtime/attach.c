@@ -68,11 +68,9 @@ static int set_value(struct run *r, struct bpf_map *map, char *why, int size)
 	return rc ? -1 : 0;
 }
 
-static int link_cgroup(struct run *r, int map_fd, const char *dir, int allow_override)
+/* The cgroup is the directory bind_cgroup opened, not whatever its path names now. */
+static int link_cgroup(struct run *r, int map_fd, int cg, int allow_override)
 {
-	int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg < 0)
-		return -1;
 	struct link_create_attr attr = { .map_fd = (uint32_t)map_fd, .attach_type = ATTACH_STRUCT_OPS };
 	if (strcmp(r->probe.abi, "v7") == 0) {
 		attr.target_fd = (uint32_t)cg;
@@ -82,11 +80,7 @@ static int link_cgroup(struct run *r, int map_fd, const char *dir, int allow_ove
 	}
 	if (allow_override)
 		attr.flags |= F_ALLOW_OVERRIDE;
-	int fd = (int)syscall(__NR_bpf, CMD_LINK_CREATE, &attr, sizeof(attr));
-	int err = errno;
-	close(cg);
-	errno = err;
-	return fd;
+	return (int)syscall(__NR_bpf, CMD_LINK_CREATE, &attr, sizeof(attr));
 }
 
 int attach_hooks(struct run *r, struct bpf_map *map, int allow_override, char *why, int size)
@@ -104,7 +98,7 @@ int attach_hooks(struct run *r, struct bpf_map *map, int allow_override, char *w
 		if (!targeted[s])
 			continue;
 		const struct bound_cgroup *c = &r->bind.cgroups[s];
-		int fd = link_cgroup(r, bpf_map__fd(map), c->path, allow_override);
+		int fd = link_cgroup(r, bpf_map__fd(map), c->fd, allow_override);
 		if (fd < 0) {
 			int err = errno;
 			snprintf(why, (size_t)size, err == EBUSY ?
@@ -114,7 +108,23 @@ int attach_hooks(struct run *r, struct bpf_map *map, int allow_override, char *w
 				 c->decl->name, c->path, strerror(err));
 			return -1;
 		}
+		r->hook_slots[r->nlinks] = s;
 		r->hook_links[r->nlinks++] = fd;
+	}
+	r->ops_map = map;
+	return 0;
+}
+
+int reattach_hooks(struct run *r, int slot, int allow_override)
+{
+	for (int i = 0; i < r->nlinks; i++) {
+		if (r->hook_slots[i] != slot)
+			continue;
+		int fd = link_cgroup(r, bpf_map__fd(r->ops_map), r->bind.cgroups[slot].fd, allow_override);
+		if (fd < 0)
+			return -1;
+		close(r->hook_links[i]);
+		r->hook_links[i] = fd;
 	}
 	return 0;
 }

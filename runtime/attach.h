@@ -12,4 +12,8 @@ struct bpf_map;
 int attach_hooks(struct run *r, struct bpf_map *map, int allow_override, char *why, int size);
 void detach_hooks(struct run *r);
 
+/* Attaches the hooks of policy cgroup `slot` again, to the cgroup bound there now (after
+ * bind_recheck found a new one at its path). 0, or -1 with errno. */
+int reattach_hooks(struct run *r, int slot, int allow_override);
+
 #endif

@@ -1,17 +1,23 @@
+#define _GNU_SOURCE    /* asprintf() */
 #include "bind.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "lower.h"
 #include "units.h"
 
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define CGROUP_SUPER_MAGIC 0x27e0eb
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
@@ -27,74 +33,221 @@ static int is_unit_name(const char *s)
 	return 0;
 }
 
-/* Depth-first search for a directory named `name` below `dir`. */
-static int find_dir(const char *dir, const char *name, char *out, size_t size, int depth)
+/* Depth-first search below directory `dfd` (named `dir`) for a directory named `name`:
+ * its path, allocated, or NULL. Directories are opened relative to their parent. */
+static char *find_dir(int dfd, const char *dir, const char *name, int depth)
 {
-	DIR *d = depth < 16 ? opendir(dir) : NULL;
+	DIR *d = depth < 16 ? fdopendir(dfd) : NULL;
 	struct dirent *de;
-	int found = 0;
+	char *found = NULL;
+	if (!d)
+		close(dfd);
 	while (d && !found && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		char sub[1024];
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		if (strcmp(de->d_name, name) == 0) {
-			size_t len = strlen(sub);
-			if (len < size) {       /* a longer path cannot be bound: keep looking */
-				memcpy(out, sub, len + 1);
-				found = 1;
-			}
-		} else {
-			found = find_dir(sub, name, out, size, depth + 1);
-		}
+		char *sub;
+		if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+			break;
+		int subfd = -1;
+		if (strcmp(de->d_name, name) == 0)
+			found = sub, sub = NULL;
+		else if ((subfd = openat(dirfd(d), de->d_name, DIR_FLAGS)) >= 0)
+			found = find_dir(subfd, sub, name, depth + 1);
+		free(sub);
 	}
 	if (d)
 		closedir(d);
 	return found;
 }
 
-int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char *why,
-		int size)
+/* The path PATH names: absolute, a systemd unit below the root, or under the root. */
+static char *resolve(const char *root, const char *path)
+{
+	char *out = NULL;
+	if (is_unit_name(path)) {
+		int fd = open(root, DIR_FLAGS);
+		return fd >= 0 ? find_dir(fd, root, path, 0) : NULL;
+	}
+	int n = path[0] == '/' ? asprintf(&out, "%s", path) : asprintf(&out, "%s/%s", root, path);
+	return n < 0 ? NULL : out;
+}
+
+/* Why the open directory `fd` is not a cgroup of the memory controller's hierarchy the
+ * binding uses (its cgroup files, memory.stat, are there on v1 and v2), or NULL. */
+static const char *not_memory_cgroup(const struct binding *b, int fd)
+{
+	struct stat st;
+	struct statfs fs;
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || fstatfs(fd, &fs) != 0 ||
+	    (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC))
+		return "is not a cgroup directory";
+	if (fs.f_type != (b->v1 ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC))
+		return b->v1 ? "is on the cgroup v2 hierarchy; this machine's memory controller is on "
+			       "cgroup v1 (under " CGROUP1_MEMORY_ROOT ")" :
+			       "is on the cgroup v1 hierarchy; memcg_bpf_ops attaches to cgroup v2 memory "
+			       "cgroups (under " CGROUP2_ROOT ")";
+	if (faccessat(fd, "memory.stat", F_OK, 0) != 0)
+		return b->v1 ? "is on a cgroup v1 hierarchy without the memory controller (bind a cgroup "
+			       "under " CGROUP1_MEMORY_ROOT ")" :
+			       "does not have the memory controller (enable it in its parent's "
+			       "cgroup.subtree_control)";
+	return NULL;
+}
+
+static int bind_error(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bind_error(char **why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(why, fmt, ap) < 0)
+		*why = NULL;
+	va_end(ap);
+	return -1;
+}
+
+/* The open directory PATH names, or -1 with the reason in *why. */
+static int open_cgroup(const struct binding *b, const struct meta_cgroup *c, const char *path,
+		       char **why)
+{
+	int fd = open(path, DIR_FLAGS);
+	if (fd < 0)
+		return bind_error(why, errno == ENOENT ? "cgroup %s: %s does not exist (create it, or "
+				  "bind another with --cgroup %s=PATH)" : "cgroup %s: %s: %s", c->name,
+				  path, errno == ENOENT ? c->name : strerror(errno));
+	const char *wrong = not_memory_cgroup(b, fd);
+	if (wrong) {
+		close(fd);
+		return bind_error(why, "cgroup %s: %s %s", c->name, path, wrong);
+	}
+	return fd;
+}
+
+int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char **why)
 {
 	const char *root = b->v1 ? CGROUP1_MEMORY_ROOT : CGROUP2_ROOT;
 	struct bound_cgroup *bc = &b->cgroups[c->slot];
+	if (!path[0])
+		return bind_error(why, "cgroup %s: the path is empty (give --cgroup %s=PATH; the root "
+				  "cgroup is %s)", c->name, c->name, root);
+	char *resolved = resolve(root, path);
+	if (!resolved)
+		return bind_error(why, is_unit_name(path) ? "cgroup %s: no systemd unit '%s' under %s" :
+				  "cgroup %s: cannot resolve '%s' under %s", c->name, path, root);
+	struct stat st;
+	int fd = open_cgroup(b, c, resolved, why);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		free(resolved);
+		return -1;
+	}
+	bind_release(bc);
 	bc->decl = c;
+	bc->path = resolved;
+	bc->fd = fd;
+	bc->id = st.st_ino;
 	if (c->slot >= b->ncgroups)
 		b->ncgroups = c->slot + 1;
-	if (is_unit_name(path)) {
-		if (!find_dir(root, path, bc->path, sizeof(bc->path), 0)) {
-			snprintf(why, (size_t)size, "cgroup %s: no systemd unit '%s' under %s", c->name,
-				 path, root);
-			return -1;
-		}
-	} else if (path[0] == '/') {
-		snprintf(bc->path, sizeof(bc->path), "%s", path);
-	} else {
-		snprintf(bc->path, sizeof(bc->path), "%s/%s", root, path);
-	}
-	struct stat st;
-	struct statfs fs;
-	if (stat(bc->path, &st) != 0) {
-		snprintf(why, (size_t)size, "cgroup %s: %s does not exist (create it, or bind another "
-			 "with --cgroup %s=PATH)", c->name, bc->path, c->name);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode) || statfs(bc->path, &fs) != 0 ||
-	    (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC)) {
-		snprintf(why, (size_t)size, "cgroup %s: %s is not a cgroup directory", c->name, bc->path);
-		return -1;
-	}
-	if (fs.f_type != (b->v1 ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC)) {
-		snprintf(why, (size_t)size, "cgroup %s: %s is on the cgroup %s hierarchy; %s", c->name,
-			 bc->path, b->v1 ? "v2" : "v1",
-			 b->v1 ? "this machine's memory controller is on cgroup v1 (under "
-				 CGROUP1_MEMORY_ROOT ")" :
-				 "memcg_bpf_ops attaches to cgroup v2 memory cgroups (under "
-				 CGROUP2_ROOT ")");
-		return -1;
-	}
-	bc->id = st.st_ino;
 	return 0;
+}
+
+int bind_recheck(struct binding *b, int slot)
+{
+	struct bound_cgroup *bc = &b->cgroups[slot];
+	struct stat st;
+	if (!bc->path || (stat(bc->path, &st) == 0 && st.st_ino == bc->id && !bc->gone))
+		return BIND_SAME;
+	int fd = open(bc->path, DIR_FLAGS);
+	if (fd < 0 || not_memory_cgroup(b, fd) || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		int was = bc->gone;
+		bc->gone = 1;
+		return was ? BIND_SAME : BIND_GONE;
+	}
+	close(bc->fd);
+	bc->fd = fd;
+	bc->id = st.st_ino;
+	bc->gone = 0;
+	return BIND_NEW;
+}
+
+/* The lock directory must be this user's and writable by nobody else. */
+static int lock_dir_ok(void)
+{
+	struct stat st;
+	mkdir(BIND_LOCK_DIR, 0755);
+	return lstat(BIND_LOCK_DIR, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       (st.st_uid == 0 || st.st_uid == geteuid()) && !(st.st_mode & 022);
+}
+
+/* Another bound slot of this run on the same cgroup holds its lock already. */
+static int locked_here(const struct binding *b, int slot)
+{
+	for (int s = 0; s < b->ncgroups; s++)
+		if (s != slot && b->cgroups[s].locked && b->cgroups[s].id == b->cgroups[slot].id)
+			return 1;
+	return 0;
+}
+
+static int busy_error(const struct bound_cgroup *bc, int fd, const char *name, char **why)
+{
+	char pid[32] = "";
+	ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+	pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
+	return bind_error(why, "cgroup %s (%s) is already driven by memcg-run (pid %s, lock %s): "
+			  "stop that one first, or give --allow-override where the kernel allows a second "
+			  "memcg_bpf_ops below", bc->decl->name, bc->path, pid[0] ? pid : "?", name);
+}
+
+/* Where the lock file is root's: held shared (a root run then sees it busy), or, if there
+ * is none, no lock. */
+static int shared_lock(struct bound_cgroup *bc, char *name, char **why)
+{
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 ? busy_error(bc, fd, name, why) : 0;
+	if (fd >= 0 && rc == 0)
+		bc->lock = fd, bc->locked = 1;
+	else if (fd >= 0)
+		close(fd);
+	free(name);
+	return rc;
+}
+
+int bind_lock(struct binding *b, int slot, char **why)
+{
+	struct bound_cgroup *bc = &b->cgroups[slot];
+	char *name = NULL;
+	if (bc->locked || locked_here(b, slot))
+		return 0;
+	if (!lock_dir_ok() || asprintf(&name, BIND_LOCK_DIR "/cgroup%d-%llu.lock", b->v1 ? 1 : 2,
+				       (unsigned long long)bc->id) < 0)
+		return bind_error(why, "cannot lock cgroup %s: " BIND_LOCK_DIR " is not a directory of "
+				  "this user's that only it can write", bc->decl->name);
+	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == EACCES)  /* a user with capabilities, not root: a shared lock on */
+		return shared_lock(bc, name, why);      /* root's file, if there is one */
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, 0) == 0 &&
+	    dprintf(fd, "%d\n", (int)getpid()) > 0) {
+		free(name);
+		bc->lock = fd;
+		bc->locked = 1;
+		return 0;
+	}
+	int rc = fd >= 0 && errno == EWOULDBLOCK ? busy_error(bc, fd, name, why) :
+		 bind_error(why, "cannot lock cgroup %s: %s: %s", bc->decl->name, name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(name);
+	return rc;
+}
+
+void bind_release(struct bound_cgroup *bc)
+{
+	if (bc->path)
+		close(bc->fd);
+	free(bc->path);
+	bc->path = NULL;
 }
 
 static int find_id(const struct binding *b, uint64_t id)
@@ -117,23 +270,24 @@ static void add_id(struct binding *b, uint64_t id, int slot)
 		b->masks[i] |= 1ULL << slot;
 }
 
-static void walk(struct binding *b, const char *dir, int slot, int depth)
+/* Every cgroup in the subtree of directory `dfd` (closed here), opened relative to it. */
+static void walk(struct binding *b, int dfd, int slot, int depth)
 {
 	struct stat st;
-	if (depth > 64 || stat(dir, &st) != 0)
+	DIR *d = depth <= 64 && fstat(dfd, &st) == 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		close(dfd);
 		return;
-	add_id(b, st.st_ino, slot);
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		char sub[1024];
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		walk(b, sub, slot, depth + 1);
 	}
-	if (d)
-		closedir(d);
+	add_id(b, st.st_ino, slot);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int sub = de->d_type == DT_DIR && de->d_name[0] != '.' ?
+			  openat(dirfd(d), de->d_name, DIR_FLAGS) : -1;
+		if (sub >= 0)
+			walk(b, sub, slot, depth + 1);
+	}
+	closedir(d);
 }
 
 int bind_scan(struct binding *b, int *added, int *removed)
@@ -144,8 +298,8 @@ int bind_scan(struct binding *b, int *added, int *removed)
 	old.nids = b->nids;
 	b->nids = 0;
 	for (int s = 0; s < b->ncgroups; s++)
-		if (b->cgroups[s].path[0])
-			walk(b, b->cgroups[s].path, s, 0);
+		if (b->cgroups[s].path && !b->cgroups[s].gone)
+			walk(b, openat(b->cgroups[s].fd, ".", DIR_FLAGS), s, 0);
 	int add = 0, del = 0;
 	for (int i = 0; i < b->nids; i++) {
 		int j = find_id(&old, b->ids[i]);

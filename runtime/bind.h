@@ -14,7 +14,10 @@ enum { BIND_MAX_IDS = 4096 };
 
 struct bound_cgroup {
 	const struct meta_cgroup *decl;
-	char path[512];                 /* resolved directory, "" when not bound */
+	char *path;                     /* resolved directory (allocated), NULL when not bound */
+	int fd;                         /* that directory, open while path is set */
+	int gone;                       /* removed while bound: nothing at its path */
+	int locked, lock;               /* this run holds the cgroup's lock file (fd lock) */
 	uint64_t id;                    /* its cgroup id (kernfs inode) */
 };
 
@@ -29,9 +32,25 @@ struct binding {
 
 /* Resolves PATH for a policy cgroup: absolute, relative to the cgroup root (v2, or the v1
  * memory hierarchy when `v1`), or a systemd unit name (`batch.slice`) found under the
- * root. 0, or -1 with a one-line reason naming the path and the fix. */
-int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char *why,
-		int size);
+ * root; it must be a cgroup of the memory controller's hierarchy. The directory is kept
+ * open: it is what is walked and attached to, whatever its path comes to name. 0, or -1
+ * with a one-line reason naming the path and the fix in *why (allocated). */
+int bind_cgroup(struct binding *b, const struct meta_cgroup *c, const char *path, char **why);
+
+/* Whether bound cgroup `slot` is still the cgroup at its path: BIND_SAME; BIND_GONE, it
+ * was removed (nothing, or no memory cgroup, at its path); BIND_NEW, a memory cgroup is
+ * at its path again, and the binding now holds it (its directory and id). */
+enum { BIND_SAME, BIND_GONE, BIND_NEW };
+int bind_recheck(struct binding *b, int slot);
+
+/* One memcg-run drives a cgroup: this run takes the cgroup's lock, a file under
+ * BIND_LOCK_DIR named by its hierarchy and id, held (flock) while the process lives.
+ * 0, or -1 with why naming the pid of the run that holds it. */
+#define BIND_LOCK_DIR "/run/memcg-run"
+int bind_lock(struct binding *b, int slot, char **why);
+
+/* Closes a bound cgroup's directory and forgets its path. */
+void bind_release(struct bound_cgroup *bc);
 
 /* Walks every bound cgroup's subtree: fills ids/masks. Returns how many changed since
  * the last scan (in `added`/`removed` when not NULL). */

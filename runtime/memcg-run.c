@@ -33,7 +33,7 @@ struct options {
 	const char *object, *btf, *pin_dir, *unpin_dir;
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
-	int inspect, probe, dry_run, json, quiet, explain, allow_override;
+	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose;
 	double interval, duration;
 };
 
@@ -57,6 +57,29 @@ static int fail(const char *fmt, ...)
 	return 1;
 }
 
+/* An error where libbpf had its say: its first line joins the error's, the rest is for -v. */
+static int fail_libbpf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail_libbpf(const char *fmt, ...)
+{
+	char said[256];
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("memcg-run: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	policy_object_libbpf_summary(said, sizeof(said));
+	fprintf(stderr, "%s%s\n", said[0] ? "; libbpf: " : "", said);
+	return 1;
+}
+
+/* -v: after an error, libbpf's warnings in full, indented. */
+static void show_libbpf(int verbose)
+{
+	const char *log = policy_object_libbpf_log();
+	for (; verbose && *log; log += strcspn(log, "\n") + (log[strcspn(log, "\n")] != 0))
+		fprintf(stderr, "    %.*s\n", (int)strcspn(log, "\n"), log);
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: memcg-run [options] POLICY.o\n"
@@ -76,6 +99,7 @@ static void usage(FILE *out)
 	      "  --duration D         stop after D\n"
 	      "  --json               status as JSON Lines (docs/memcg-run.md)\n"
 	      "  -q, --quiet          print status only when something changed\n"
+	      "  -v, --verbose        after an error, what libbpf said in full\n"
 	      "  --explain            one line each time an action turns on or off\n"
 	      "  --inspect            print the object's metadata, load nothing\n"
 	      "  --probe              what this kernel offers; exit 0 if the object can run\n"
@@ -112,6 +136,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "duration", required_argument, NULL, O_DURATION }, { "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' }, { "explain", no_argument, NULL, O_EXPLAIN },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "inspect", no_argument, NULL, O_INSPECT }, { "probe", no_argument, NULL, O_PROBE },
 		{ "btf", required_argument, NULL, O_BTF }, { "help", no_argument, NULL, 'h' },
 		{ "pin", required_argument, NULL, O_PIN }, { "unpin", required_argument, NULL, O_UNPIN },
@@ -120,7 +145,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->interval = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CGROUP:
 			if (o->ncgroups == META_MAX || !strchr(optarg, '='))
@@ -144,6 +169,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_JSON: o->json = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
 		case O_EXPLAIN: o->explain = 1; break;
 		case O_INSPECT: o->inspect = 1; break;
 		case O_PROBE: o->probe = 1; break;
@@ -197,7 +223,7 @@ static const char *option_name(const char *option, char *buf, size_t size)
 /* Binds every policy cgroup: --cgroup first, else the default path. */
 static int bind_all(struct run *r, const struct options *o)
 {
-	char why[512];
+	char *why = NULL;
 	for (int i = 0; i < r->meta.ncgroups; i++) {
 		const struct meta_cgroup *c = &r->meta.cgroups[i];
 		const char *path = option_value(o->cgroups, o->ncgroups, c->name);
@@ -206,13 +232,20 @@ static int bind_all(struct run *r, const struct options *o)
 		if (!path)
 			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
 				    c->name);
-		if (bind_cgroup(&r->bind, c, path, why, sizeof(why)) != 0)
-			return fail("%s", why);
+		if (bind_cgroup(&r->bind, c, path, &why) != 0 ||
+		    (!o->allow_override && bind_lock(&r->bind, c->slot, &why) != 0)) {
+			fail("%s", why ? why : "out of memory");
+			free(why);
+			return 1;
+		}
 	}
 	for (int k = 0; k < o->ncgroups; k++) {
-		char name[64];
-		if (!meta_cgroup(&r->meta, option_name(o->cgroups[k], name, sizeof(name))))
-			return fail("%s: the policy has no cgroup '%s'", o->object, name);
+		int len = (int)strcspn(o->cgroups[k], "=");
+		char *name = strndup(o->cgroups[k], (size_t)len);
+		int known = name && meta_cgroup(&r->meta, name);
+		free(name);
+		if (!known)
+			return fail("%s: the policy has no cgroup '%.*s'", o->object, len, o->cgroups[k]);
 	}
 	return 0;
 }
@@ -311,9 +344,26 @@ static int set_params(struct run *r, const struct options *o)
 }
 
 /* The cgroup-id map follows the bound cgroups' subtrees. */
+/* Each bound cgroup still at its path, else noted for the status (r->changes); one that
+ * is there again is bound again, its hooks attached to it. */
+static void recheck_cgroups(struct run *r)
+{
+	for (int s = 0; s < r->bind.ncgroups; s++) {
+		int change = bind_recheck(&r->bind, s);
+		if (change == BIND_SAME)
+			continue;
+		r->changes[s] = change;
+		if (change == BIND_NEW && r->nlinks && reattach_hooks(r, s, r->allow_override) != 0)
+			fprintf(stderr, "memcg-run: cgroup %s (%s) is back, but its hooks could not be "
+				"attached again: %s\n", r->bind.cgroups[s].decl->name, r->bind.cgroups[s].path,
+				strerror(errno));
+	}
+}
+
 static int sync_ids(struct run *r)
 {
 	int added, removed;
+	recheck_cgroups(r);
 	uint64_t old_ids[BIND_MAX_IDS];
 	int old_n = r->bind.nids;
 	memcpy(old_ids, r->bind.ids, sizeof(uint64_t) * (size_t)old_n);
@@ -337,7 +387,7 @@ static int check_kernel(struct run *r, const struct options *o)
 	char why[512];
 	if (!r->probe.privileged)
 		return fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
-			    "(run memcg-run with sudo)");
+			    "(run memcg-run with sudo): %s", r->probe.privilege);
 	if (!r->probe.btf)
 		return fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
 			    "CONFIG_DEBUG_INFO_BTF=y");
@@ -396,16 +446,22 @@ static int load_and_attach(struct run *r, const struct options *o)
 	if (tracefs_ensure(&r->tracefs_mounted) != 0)
 		return fail("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
 	struct bpf_program *tp = bpf_object__find_program_by_name(r->po.obj, "count_memcg_events");
+	policy_object_libbpf_forget();
 	r->tp_link = tp ? bpf_program__attach(tp) : NULL;
 	if (!r->tp_link)
-		return fail("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
+		return fail_libbpf("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
 	if (o->dry_run || !r->meta.nactions)
 		return 0;
-	char why[512];
+	size_t size = 512;      /* the reason names a bound cgroup's path, whole */
+	for (int i = 0; i < r->bind.ncgroups; i++)
+		size += r->bind.cgroups[i].path ? strlen(r->bind.cgroups[i].path) : 0;
+	char *why = calloc(1, size);
 	struct bpf_map *map = policy_object_map(&r->po, ops);
-	if (!map || attach_hooks(r, map, o->allow_override, why, sizeof(why)) != 0)
-		return fail("%s", map ? why : "the object has no struct_ops map for this kernel's ABI");
-	return 0;
+	int rc = !map || !why || attach_hooks(r, map, o->allow_override, why, (int)size) != 0 ?
+		 fail("%s", !map ? "the object has no struct_ops map for this kernel's ABI" :
+		      why ? why : "out of memory") : 0;
+	free(why);
+	return rc;
 }
 
 static void cleanup(struct run *r)
@@ -428,10 +484,6 @@ static void cleanup(struct run *r)
 
 static int run_loop(struct run *r, const struct options *o)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	report_start(r, o->dry_run, o->json);
 	double start = monotonic_s(), rescanned = start;
 	while (!stop) {
@@ -453,8 +505,24 @@ static int run_loop(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* Before anything is created: a signal only asks memcg-run to stop, which it does at the
+ * next step, undoing what it made (a pin is made whole or not at all). */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static int interrupted(void)
+{
+	return stop ? fail("stopped by a signal before the policy ran; nothing was left loaded") : 0;
+}
+
 int main(int argc, char **argv)
 {
+	catch_signals();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct options o = { 0 };
 	if (parse_args(argc, argv, &o) != 0)
@@ -463,10 +531,18 @@ int main(int argc, char **argv)
 	r.object = o.object;
 	if (o.object) {
 		char why[512];
-		if (policy_object_open(&r.po, o.object) != 0)
-			return fail("%s", r.po.error);
+		if (policy_object_open(&r.po, o.object) != 0) {
+			fail("%s", r.po.error);
+			show_libbpf(o.verbose);
+			return 1;
+		}
 		if (meta_parse(r.po.meta, &r.meta, why, sizeof(why)) != 0) {
 			fail("%s: %s", o.object, why);
+			policy_object_close(&r.po);
+			return 1;
+		}
+		if (policy_object_check(&r.po, &r.meta) != 0) {
+			fail("%s", r.po.error);
 			policy_object_close(&r.po);
 			return 1;
 		}
@@ -485,9 +561,13 @@ int main(int argc, char **argv)
 		return ok ? 0 : 1;
 	}
 	r.dry_run = o.dry_run;
+	r.allow_override = o.allow_override;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
+	policy_object_libbpf_forget();
 	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
-		 load_and_attach(&r, &o);
+		 interrupted() || load_and_attach(&r, &o) || interrupted();
+	if (rc)
+		show_libbpf(o.verbose);
 	if (!rc && o.pin_dir)
 		rc = pin_policy(&r, o.pin_dir);
 	if (!rc)

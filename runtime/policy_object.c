@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -21,33 +22,74 @@
 
 #define META_SECTION ".memcgc.meta"
 
+static char no_error[] = "", no_memory[] = "out of memory (while reporting an error)";
+
+static void drop_error(struct policy_object *po)
+{
+	if (po->error != no_error && po->error != no_memory)
+		free(po->error);
+	po->error = no_error;
+}
+
+/* po->error is "PATH: MESSAGE", as long as they are. */
 static int fail(struct policy_object *po, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct policy_object *po, const char *fmt, ...)
 {
 	va_list ap;
+	char *message = NULL, *error = NULL;
 	va_start(ap, fmt);
-	int n = snprintf(po->error, sizeof(po->error), "%s: ", po->path);
-	vsnprintf(po->error + n, sizeof(po->error) - (size_t)n, fmt, ap);
+	int n = vasprintf(&message, fmt, ap);
 	va_end(ap);
+	if (n < 0 || asprintf(&error, "%s: %s", po->path, message) < 0)
+		error = NULL;
+	free(message);
+	drop_error(po);
+	po->error = error ? error : no_memory;
 	return -1;
 }
 
-/* The bytes of one ELF section, with libelf (libbpf ignores sections it does not know). */
-static char *read_section(const char *path, const char *name)
+/* An object bigger than this is not one memcgc made. */
+#define MAX_OBJECT_SIZE (256u << 20)
+#define MAX_OBJECT_TEXT "256 MiB at most"
+
+/* The whole file, read once through one descriptor (what is checked is what is loaded). */
+static int read_file(struct policy_object *po, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return NULL;
+		return fail(po, "cannot read it: %s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_OBJECT_SIZE) {
+		close(fd);
+		return fail(po, "cannot read it: %s", !S_ISREG(st.st_mode) ? "not a regular file" :
+			    "larger than any memcgc object (" MAX_OBJECT_TEXT ")");
+	}
+	po->image = malloc((size_t)st.st_size + 1);
+	ssize_t got = po->image ? read(fd, po->image, (size_t)st.st_size + 1) : -1;
+	int err = errno;
+	close(fd);
+	if (got != (ssize_t)st.st_size)
+		return fail(po, "cannot read it: %s", got < 0 ? strerror(err) : "it changed while read");
+	po->image_size = (size_t)st.st_size;
+	return 0;
+}
+
+/* The bytes of one ELF section, with libelf (libbpf ignores sections it does not know),
+ * NUL-terminated; NULL if there is none, or it holds a NUL. */
+static char *read_section(const void *image, size_t size, const char *name)
+{
 	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	Elf *elf = elf_memory((char *)image, size);
 	size_t shstrndx;
 	char *out = NULL;
-	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+	if (elf && elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &shstrndx) == 0) {
 		for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !out; scn = elf_nextscn(elf, scn)) {
 			GElf_Shdr sh;
 			const char *sname = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
-			Elf_Data *data = sname && strcmp(sname, name) == 0 ? elf_getdata(scn, NULL) : NULL;
-			if (data && (out = malloc(data->d_size + 1))) {
+			Elf_Data *data = sname && strcmp(sname, name) == 0 && sh.sh_type == SHT_PROGBITS ?
+					 elf_getdata(scn, NULL) : NULL;
+			if (data && data->d_buf && memchr(data->d_buf, 0, data->d_size) == NULL &&
+			    (out = malloc(data->d_size + 1))) {
 				memcpy(out, data->d_buf, data->d_size);
 				out[data->d_size] = 0;
 			}
@@ -55,48 +97,108 @@ static char *read_section(const char *path, const char *name)
 	}
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	return out;
 }
 
 /* libbpf's warnings, without its notes (it notes every section it does not know, such as
- * the metadata's). While an object loads they are held back, to be printed only if the
- * failure is not a verifier rejection (which memcg-run reports itself). */
-static struct { bool on; char text[4096]; size_t len; } held;
+ * the metadata's), are kept, not printed: an error is one line, with libbpf's first
+ * warning in it; policy_object_libbpf_log() has them all (memcg-run -v prints them). */
+enum { LIBBPF_LOG_MAX = 1 << 20 };
+static struct { char *text; size_t len; } kept;
 
-static int print_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int keep_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level != LIBBPF_WARN)
+	va_list copy;
+	va_copy(copy, ap);
+	int n = level == LIBBPF_WARN ? vsnprintf(NULL, 0, fmt, copy) : -1;
+	va_end(copy);
+	if (n <= 0 || (size_t)n > LIBBPF_LOG_MAX - kept.len)
 		return 0;
-	if (!held.on)
-		return vfprintf(stderr, fmt, ap);
-	int n = vsnprintf(held.text + held.len, sizeof(held.text) - held.len, fmt, ap);
-	held.len = n < 0 ? held.len : held.len + (size_t)n < sizeof(held.text) ? held.len + (size_t)n :
-		   sizeof(held.text) - 1;
+	char *grown = realloc(kept.text, kept.len + (size_t)n + 1);
+	if (!grown)
+		return 0;
+	kept.text = grown;
+	vsnprintf(kept.text + kept.len, (size_t)n + 1, fmt, ap);
+	kept.len += (size_t)n;
 	return n;
+}
+
+const char *policy_object_libbpf_log(void)
+{
+	return kept.text ? kept.text : "";
+}
+
+void policy_object_libbpf_forget(void)
+{
+	free(kept.text);
+	kept.text = NULL;
+	kept.len = 0;
+}
+
+/* The line of libbpf's warnings that says what failed: the last one, but for its closing
+ * "failed to load object", without "libbpf: "; at most 200 characters. "" if none. */
+const char *policy_object_libbpf_summary(char *buf, size_t size)
+{
+	const char *t = policy_object_libbpf_log(), *best = NULL;
+	int best_len = 0;
+	for (const char *line = t; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
+		const char *text = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;
+		int n = (int)strcspn(text, "\n");
+		if (n && (strncmp(text, "failed to load object", 21) != 0 || !best))
+			best = text, best_len = n;
+	}
+	snprintf(buf, size, "%.*s%s", best_len > 200 ? 200 : best_len, best ? best : "",
+		 best_len > 200 ? "..." : "");
+	return buf;
+}
+
+static const char *libbpf_said(char *buf, size_t size)
+{
+	char line[220];
+	policy_object_libbpf_summary(line, sizeof(line));
+	snprintf(buf, size, "%s%s", line[0] ? "; libbpf: " : "", line);
+	return buf;
+}
+
+/* libbpf names an object after its file, up to the first '.'. */
+static void object_name(const char *path, char *name, size_t size)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	snprintf(name, size, "%.*s", (int)strcspn(base, "."), base);
 }
 
 int policy_object_open(struct policy_object *po, const char *path)
 {
-	libbpf_set_print(print_warnings);
 	memset(po, 0, sizeof(*po));
 	po->path = path;
-	if (access(path, R_OK) != 0) {
-		int err = errno;
-		return fail(po, "cannot read it: %s", strerror(err));
-	}
-	po->meta = read_section(path, META_SECTION);
+	po->error = no_error;
+	return read_file(po, path) ? -1 : policy_object_open_mem(po, path, po->image, po->image_size);
+}
+
+int policy_object_open_mem(struct policy_object *po, const char *path, const void *image,
+			   size_t size)
+{
+	char name[64];
+	libbpf_set_print(keep_warnings);
+	po->path = path;
+	if (!po->error)
+		po->error = no_error;
+	po->meta = read_section(image, size, META_SECTION);
 	if (!po->meta)
 		return fail(po, "not a memcgc object (no %s section)", META_SECTION);
 	size_t first = strcspn(po->meta, "\n");
 	if (first != strlen(META_FORMAT_LINE) || strncmp(po->meta, META_FORMAT_LINE, first) != 0)
 		return fail(po, "made by an incompatible memcgc (metadata format '%.*s', this "
 			    "memcg-run reads '" META_FORMAT_LINE "'): rebuild it with this memcgc",
-			    (int)first, po->meta);
-	po->obj = bpf_object__open_file(path, NULL);
+			    (int)(first < 80 ? first : 80), po->meta);
+	object_name(path, name, sizeof(name));
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	policy_object_libbpf_forget();
+	po->obj = bpf_object__open_mem(image, size, &opts);
 	if (!po->obj) {
 		int err = errno;
-		return fail(po, "libbpf cannot open it: %s", strerror(err));
+		char said[256];
+		return fail(po, "libbpf cannot open it: %s%s", strerror(err), libbpf_said(said, sizeof(said)));
 	}
 	struct bpf_map *rodata = bpf_object__find_map_by_name(po->obj, ".rodata");
 	if (rodata)
@@ -108,8 +210,65 @@ void policy_object_close(struct policy_object *po)
 {
 	bpf_object__close(po->obj);
 	free(po->meta);
+	free(po->image);
+	drop_error(po);
 	po->obj = NULL;
 	po->meta = NULL;
+	po->image = NULL;
+}
+
+/* What memcg-run and the BPF code take each map to be; `entries` is how many the metadata
+ * needs (0: at least one). */
+struct map_shape {
+	const char *name;
+	enum bpf_map_type type;
+	uint32_t key_size, value_size;
+	int (*entries)(const struct policy_meta *m);
+};
+
+static int n_counters(const struct policy_meta *m) { return m->ncounters; }
+static int n_rules(const struct policy_meta *m) { return m->nrules; }
+static int n_one(const struct policy_meta *m) { (void)m; return 1; }
+
+static const struct map_shape map_shapes[] = {
+	{ "cgroup_slots", BPF_MAP_TYPE_HASH, sizeof(uint64_t), sizeof(uint64_t), n_one },
+	{ "counters", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct counter_value), n_counters },
+	{ "rule_states", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct rule_state), n_rules },
+	{ "clock", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), n_one },
+};
+
+static const struct { const char *name; enum bpf_prog_type type; } prog_shapes[] = {
+	{ "count_memcg_events", BPF_PROG_TYPE_TRACEPOINT },
+	{ "memcgc_test", BPF_PROG_TYPE_SYSCALL },
+};
+
+static int check_map(struct policy_object *po, const struct map_shape *s, const struct policy_meta *m)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(po->obj, s->name);
+	if (!map)
+		return fail(po, "has no map '%s': not a memcgc object", s->name);
+	uint32_t want = (uint32_t)s->entries(m);
+	if (bpf_map__type(map) != s->type || bpf_map__key_size(map) != s->key_size ||
+	    bpf_map__value_size(map) != s->value_size || bpf_map__max_entries(map) < want)
+		return fail(po, "map '%s' is not what memcgc makes (type %d, key %u, value %u bytes, "
+			    "%u entries; want type %d, key %u, value %u, at least %u)", s->name,
+			    (int)bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
+			    bpf_map__max_entries(map), (int)s->type, s->key_size, s->value_size, want);
+	return 0;
+}
+
+int policy_object_check(struct policy_object *po, const struct policy_meta *m)
+{
+	for (size_t i = 0; i < sizeof(map_shapes) / sizeof(map_shapes[0]); i++)
+		if (check_map(po, &map_shapes[i], m) != 0)
+			return -1;
+	for (size_t i = 0; i < sizeof(prog_shapes) / sizeof(prog_shapes[0]); i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(po->obj, prog_shapes[i].name);
+		if (!p || bpf_program__type(p) != prog_shapes[i].type)
+			return fail(po, "has no %s program '%s': not a memcgc object",
+				    libbpf_bpf_prog_type_str(prog_shapes[i].type), prog_shapes[i].name);
+	}
+	return 0;
 }
 
 int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t value)
@@ -231,25 +390,21 @@ int policy_object_load(struct policy_object *po, const char *ops_map)
 			bpf_map__set_autocreate(map, ops_map && strcmp(bpf_map__name(map), ops_map) == 0);
 	char *logs[MAX_PROGS] = { 0 };
 	give_logs(po, logs);
-	held.on = true;
-	held.len = 0;
-	held.text[0] = 0;
+	policy_object_libbpf_forget();
 	int err = bpf_object__load(po->obj);
-	held.on = false;
 	take_logs(po, logs);
-	if (err && !po->verifier.rejected)
-		fputs(held.text, stderr);
+	char said[256];
 	if (err && po->verifier.rejected)
 		return fail(po, "the kernel's verifier rejected program %s at %s:%d: %s",
 			    po->verifier.prog, po->verifier.file, po->verifier.line, po->verifier.reason);
 	if (err)
-		return fail(po, "loading failed: %s", strerror(-err));
+		return fail(po, "loading failed: %s%s", strerror(-err), libbpf_said(said, sizeof(said)));
 	return 0;
 }
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* When tracefs is not mounted, this process mounts it in a mount namespace of its own:
+/* When tracefs is not mounted (or not readable by this user), this process mounts it in a mount namespace of its own:
  * nobody else sees it, and it goes with the process however that ends (even SIGKILL). */
 int tracefs_ensure(bool *mounted_here)
 {

@@ -15,7 +15,8 @@ struct kernel_probe {
 	int tracefs_event;              /* live: tracefs lists memcg/count_memcg_events */
 	int cgroup2_memory;             /* live: cgroup2 with the memory controller */
 	int cgroup1_memory;             /* live: a cgroup v1 memory hierarchy */
-	int privileged;                 /* live: root, or CAP_SYS_ADMIN with CAP_BPF and CAP_PERFMON */
+	int privileged;                 /* live: a tracepoint program loaded and attached */
+	char privilege[256];            /* live: that, or what is missing and what failed */
 };
 
 /* Probes BTF at `btf_path` (NULL: this kernel's /sys/kernel/btf/vmlinux and the live

@@ -68,8 +68,7 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	if (k->live) {
 		printf("cgroup v2 memory           %s\n", yes(k->cgroup2_memory));
 		printf("cgroup v1 memory           %s\n", yes(k->cgroup1_memory));
-		printf("privileges                 %s\n", k->privileged ? "enough to load BPF" :
-		       "missing: need root or CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN");
+		printf("privileges                 %s\n", k->privilege);
 	}
 	if (k->ops)
 		printf("memcg_bpf_ops              yes, ABI %s (%s); attach by %s\n", k->abi, k->members,
@@ -83,7 +82,10 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	int base = k->btf && k->tracepoint && (!k->live || k->privileged);
 	if (dry_run) {
 		int ok = base && (!k->live || k->cgroup2_memory || k->cgroup1_memory);
-		printf("object %s (dry run): %s\n", r->object, ok ? "can run" : "cannot run");
+		printf("object %s (dry run): %s%s%s\n", r->object, ok ? "can run" : "cannot run",
+		       ok ? "" : ": ", ok ? "" : !k->btf ? "no BTF" : !k->tracepoint ?
+		       "no memcg:count_memcg_events tracepoint" : !k->privileged ? k->privilege :
+		       "no cgroup memory controller");
 		return ok;
 	}
 	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
@@ -92,7 +94,7 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 			 "cgroup v2)");
 	else if (hooks && !base)
 		snprintf(why, sizeof(why), "%s", !k->btf ? "no BTF" : !k->tracepoint ?
-			 "no memcg:count_memcg_events tracepoint" : "not privileged enough to load BPF");
+			 "no memcg:count_memcg_events tracepoint" : k->privilege);
 	else if (hooks)
 		why[0] = 0;
 	int ok = base && hooks && (!k->live || k->cgroup2_memory);
@@ -123,15 +125,15 @@ static uint64_t hook_value(const struct run *r, enum test_op op, uint64_t id, ui
 /* The rate of a counter now, in events per second (the BPF side's arithmetic). */
 static double counter_rate(const struct run *r, const struct meta_counter *c, uint64_t now)
 {
-	uint64_t value[16];
+	struct counter_value value;     /* the map's value size, as policy_object_check saw */
 	uint32_t key = (uint32_t)c->index;
 	int fd = bpf_map__fd(policy_object_map((struct policy_object *)&r->po, "counters"));
-	if (bpf_map_lookup_elem(fd, &key, value) != 0)
+	if (bpf_map_lookup_elem(fd, &key, &value) != 0)
 		return 0;
 	uint64_t cur = now / (c->bucket_ms * 1000000ULL), sum = 0;
 	for (int i = 0; i < 8; i++)
-		if (cur - value[i] < 8)
-			sum += value[8 + i];
+		if (cur - value.epoch[i] < 8)
+			sum += value.count[i];
 	return (double)sum * 1000.0 / (double)(c->bucket_ms * 8);
 }
 
@@ -198,10 +200,6 @@ static void json_values(const struct run *r, int rule, uint64_t now)
 	printf("]");
 }
 
-struct rule_state {
-	uint64_t true_since, last_active, fired, active;
-};
-
 static void rule_state(const struct run *r, int rule, struct rule_state *st)
 {
 	uint32_t key = (uint32_t)rule;
@@ -243,6 +241,9 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 	}
 	for (int s = 0; s < m->ncgroups; s++) {
 		printf("           %s:", m->cgroups[s].name);
+		if (r->bind.cgroups[s].gone)
+			printf(" REMOVED (%s): nothing counts until a cgroup is there again |",
+			       r->bind.cgroups[s].path);
 		for (int c = 0; c < m->ncounters; c++) {
 			if (m->counters[c].cgroup != s)
 				continue;
@@ -292,7 +293,7 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 	for (int s = 0; s < m->ncgroups; s++) {
 		printf("%s", s ? ", " : "");
 		json_str(m->cgroups[s].name);
-		printf(": {\"rates\": {");
+		printf(": {\"removed\": %s, \"rates\": {", r->bind.cgroups[s].gone ? "true" : "false");
 		int first = 1;
 		for (int c = 0; c < m->ncounters; c++) {
 			if (m->counters[c].cgroup != s)
@@ -359,16 +360,47 @@ static void explain(const struct run *r, double t, int s, int k, uint64_t was, u
 	printf("%s\n", r->dry_run ? " (dry run: the kernel is told nothing)" : "");
 }
 
+/* A bound cgroup removed, or there again (r->changes, from sync_ids): one line each with
+ * --explain (an object with "cgroup_change" with --json). Whether there was any. */
+static int report_bind_changes(struct run *r, double t, int json, int explain_changes)
+{
+	int any = 0;
+	for (int s = 0; s < r->bind.ncgroups; s++) {
+		const struct bound_cgroup *c = &r->bind.cgroups[s];
+		int change = r->changes[s];
+		r->changes[s] = BIND_SAME;
+		any |= change != BIND_SAME;
+		if (change == BIND_SAME || !explain_changes)
+			continue;
+		if (json) {
+			printf("{\"time\": %.3f, \"cgroup_change\": {\"cgroup\": ", t);
+			json_str(c->decl->name);
+			printf(", \"path\": ");
+			json_str(c->path);
+			printf(", \"removed\": %s, \"id\": %llu}}\n", change == BIND_GONE ? "true" : "false",
+			       (unsigned long long)c->id);
+		} else if (change == BIND_GONE) {
+			printf("[%7.1fs] %s: cgroup %s was removed; bound again if one is created there\n", t,
+			       c->decl->name, c->path);
+		} else {
+			printf("[%7.1fs] %s: a cgroup is at %s again (id %llu): bound to it%s\n", t,
+			       c->decl->name, c->path, (unsigned long long)c->id, r->nlinks ? ", hooks included" : "");
+		}
+	}
+	return any;
+}
+
 void report_tick(struct run *r, double t, int json, int quiet, int explain_changes)
 {
 	const struct policy_meta *m = &r->meta;
 	uint64_t now = now_ns();
 	static uint64_t hooks[META_MAX][NKINDS];
 	static struct rule_state states[META_MAX * 4];
-	int changed = !r->shown_once;
+	int changed = report_bind_changes(r, t, json, explain_changes);
+	changed |= !r->shown_once;
 	for (int s = 0; s < m->ncgroups; s++)
 		for (int k = 0; k < NKINDS; k++)
-			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path[0] ?
+			hooks[s][k] = kind_used(r, k, s) && r->bind.cgroups[s].path && !r->bind.cgroups[s].gone ?
 				      hook_value(r, hook_kinds[k].op, r->bind.cgroups[s].id, now) : 0;
 	for (int i = 0; i < m->nrules; i++) {
 		rule_state(r, i, &states[i]);

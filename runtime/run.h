@@ -20,10 +20,13 @@ struct run {
 	struct binding bind;
 	struct bpf_link *tp_link;
 	bool tracefs_mounted;
-	int dry_run;
+	int dry_run, allow_override;
 	int64_t params[META_MAX];       /* each parameter as loaded, in the run-time encoding */
 	int test_prog;                  /* the object's syscall test entry */
 	int hook_links[META_MAX];       /* struct_ops link fds, one per target cgroup */
+	int hook_slots[META_MAX];       /* the policy cgroup of each */
+	struct bpf_map *ops_map;        /* the struct_ops map attached, or NULL */
+	int changes[META_MAX];          /* BIND_GONE or BIND_NEW since the last status */
 	int nlinks;
 	const char *pinned;             /* --pin DIR, once pinned */
 	/* what the last status showed, to print only changes (-q, --explain) */

@@ -6,7 +6,6 @@
 
 SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_DIR   := $(BUILD)/asan
-FRONTEND_ALL_SRCS := $(FRONTEND_SRCS) $(GRAMMAR_GEN)
 FUZZ_SECONDS ?= 600
 
 # The front end and memcgc again, with AddressSanitizer and UBSan, for the tests to run.
@@ -44,8 +43,8 @@ SUITE_docs_DEPS          :=
 SUITE_runner             := tests/runner/run-runner-tests.sh
 SUITE_runner_DEPS        :=
 
-SUITES := deps-pin docs runner frontend frontend-unit frontend-asan fuzz codegen semantics objects runtime \
-	vm vm-memcgc
+SUITES := deps-pin docs runner frontend frontend-unit frontend-asan fuzz fuzz-object codegen semantics \
+	objects runtime hostile runtime-asan hostile-asan vm vm-memcgc
 
 # One target per suite, and `check` for all of them in order (prerequisites first, so a
 # suite never starts while another's build still runs).
