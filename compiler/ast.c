@@ -39,7 +39,7 @@ const char *op_str(enum op op)
 
 /* --emit=ast: one S-expression per expression, one line per declaration. */
 
-static void dump_duration(FILE *out, double ns)
+static void dump_duration(FILE *out, int64_t ns)
 {
 	char buf[64];
 	fputs(value_str((struct value){ T_DURATION, ns, 0 }, buf, sizeof(buf)), out);

@@ -59,7 +59,7 @@ struct node {
 			const struct signal *signal;  /* NULL for event(cg, NAME) */
 			const char *event;      /* event(cg, NAME) */
 			struct cgroup_decl *cgroup;   /* also N_CGROUP */
-			double window_ns;       /* set by check */
+			int64_t window_ns;      /* set by check */
 			int counter;            /* set by lower: its window counter */
 		};
 		struct param_decl *param;       /* N_PARAM */
@@ -104,7 +104,7 @@ struct action {
 	struct span assign_at;
 	struct node *value;             /* NULL when none was written */
 	struct node *hold;              /* NULL: the default */
-	double hold_ns;
+	int64_t hold_ns;
 };
 
 struct rule {
@@ -112,7 +112,7 @@ struct rule {
 	struct node *cond;
 	struct node *for_;              /* NULL: none */
 	struct vec actions;             /* struct action * */
-	double for_ns;
+	int64_t for_ns;
 	int index;
 };
 
@@ -128,7 +128,7 @@ struct policy {
 	struct vec include_dirs;        /* -I, in order */
 	const char *stdlib_dir;
 	int imports_allowed;            /* off in the fuzz harness */
-	double default_hold_ns;
+	int64_t default_hold_ns;
 };
 
 struct node *node_new(struct policy *p, enum node_kind kind, struct span at);

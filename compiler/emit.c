@@ -12,6 +12,7 @@
 #include "kernel_types.h"
 #include "llvm_bpf.h"
 #include "metadata.h"
+#include "units.h"
 
 #define BPF_F_NO_PREALLOC 1U            /* uapi map flag */
 #define TICK_NS 10000000ULL             /* rules are evaluated at most every 10 ms */
@@ -317,10 +318,10 @@ static LLVMValueRef gen_expr(struct emitter *e, const struct node *n);
 static LLVMValueRef gen_size_literal(struct emitter *e, struct value v)
 {
 	LLVMValueRef page = lb_load_rodata(e->m, e->page_size, e->u64);
-	LLVMValueRef bytes = c64(e, (long long)v.v);
+	LLVMValueRef bytes = c64(e, v.v);
 	LLVMValueRef pages = LLVMBuildUDiv(e->b, LLVMBuildAdd(e->b, bytes, LLVMBuildSub(e->b, page,
 					   c64(e, 1), ""), ""), page, "pages");
-	return LLVMBuildAdd(e->b, pages, c64(e, (long long)v.pages), "");
+	return LLVMBuildAdd(e->b, pages, c64(e, v.pages), "");
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)
@@ -338,8 +339,11 @@ static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 	const struct ir_counter *c = e->ir->counters.items[n->counter];
 	LLVMValueRef events = counter_events(e, c);
 	/* events per window -> milli-events per second: events * 10^6 / window in ms, the
-	 * fraction reduced first (a 1 s window is one multiply by 1000, no divide) */
+	 * fraction reduced first (a 1 s window is one multiply by 1000, no divide). The events
+	 * are clamped to SIGNAL_MAX_EVENTS_PER_S (units.h), which check.c's ranges assume. */
 	uint64_t num = 1000 * 1000, den = c->bucket_ms * IR_BUCKETS, g = gcd(num, den);
+	LLVMValueRef most = c64(e, (long long)((uint64_t)SIGNAL_MAX_EVENTS_PER_S * den / 1000));
+	events = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, events, most, ""), most, events);
 	LLVMValueRef rate = LLVMBuildMul(e->b, events, c64(e, (long long)(num / g)), "rate");
 	return den == g ? rate : LLVMBuildUDiv(e->b, rate, c64(e, (long long)(den / g)), "rate");
 }
@@ -390,9 +394,9 @@ static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
 }
 
 /* A duration expression in ns; a missing one is `none_ns`. */
-static LLVMValueRef gen_time(struct emitter *e, const struct node *n, double none_ns)
+static LLVMValueRef gen_time(struct emitter *e, const struct node *n, int64_t none_ns)
 {
-	return n ? gen_expr(e, n) : c64(e, (long long)none_ns);
+	return n ? gen_expr(e, n) : c64(e, none_ns);
 }
 
 /* Rules */

@@ -15,7 +15,7 @@ void policy_init(struct policy *p, FILE *diag_out)
 	memset(p, 0, sizeof(*p));
 	p->diag.out = diag_out;
 	p->imports_allowed = 1;
-	p->default_hold_ns = 1e9;
+	p->default_hold_ns = 1000000000;
 }
 
 void policy_free(struct policy *p)

@@ -55,19 +55,6 @@ static struct node *quantity(struct lexer *lx, struct span at, struct value v, c
 	return n;
 }
 
-/* The number at the start of `text` (digits, `_` separators and one decimal point). */
-static double number_prefix(const char *text, int *len)
-{
-	char digits[64];
-	int n = 0, i = 0;
-	for (; text[i] && (text[i] == '_' || text[i] == '.' || (text[i] >= '0' && text[i] <= '9')); i++)
-		if (text[i] != '_' && n < (int)sizeof(digits) - 1)
-			digits[n++] = text[i];
-	digits[n] = 0;
-	*len = i;
-	return strtod(digits, NULL);
-}
-
 static void hint_units(struct lexer *lx, const char *word)
 {
 	int n;
@@ -106,32 +93,47 @@ static char next_char(const struct lexer *lx)
 	return p < end ? *p : 0;
 }
 
+/* NUMBER UNIT exactly, or an error saying why it cannot be. */
+static int exact_quantity(struct lexer *lx, MCP_STYPE *val, struct span at, struct decimal number,
+			  const struct unit *u, int is_rate, const char *word, const char *text, int len)
+{
+	struct value v;
+	const char *why;
+	int rc = quantity_value(number, u, is_rate, &v, &why);
+	if (rc != 0)
+		error_at(DIAG, at, "'%.*s' %s: %s", len, text,
+			 rc == -1 ? "is out of range" : "cannot be held exactly", why);
+	val->node = quantity(lx, at, v, word);
+	return QUANTITY;
+}
+
 int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len,
 		 int is_rate)
 {
 	int numlen;
-	double number = number_prefix(text, &numlen);
+	struct decimal number;
+	const char *why;
+	int bad_number = number_parse(text, &numlen, &number, &why);
 	const char *p = text + numlen;
 	while (*p == ' ' || *p == '\t' || (is_rate && *p == '/'))
 		p++;
 	int spaced = p != text + numlen && !is_rate;
 	const char *word = p < text + len ? arena_strndup(&P->arena, p, (size_t)(text + len - p)) : NULL;
 
-	if (!isfinite(number) || number > 1e18) {
-		error_at(DIAG, *loc, "number too large");
+	if (bad_number) {
+		error_at(DIAG, *loc, "%s", why);
+		if (strcmp(why, "number too large") == 0)
+			diag_hint(DIAG, "numbers are at most 10^18 (1_000_000_000_000_000_000)");
 		val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
 		return QUANTITY;
 	}
 	if (!word) {
 		lx->plain_number = *loc;
-		val->node = quantity(lx, *loc, (struct value){ T_NUMBER, number, 0 }, NULL);
-		return QUANTITY;
+		return exact_quantity(lx, val, *loc, number, NULL, 0, NULL, text, numlen);
 	}
 	const struct unit *u = is_rate ? rate_unit_find(word) : unit_find(word);
-	if (u) {
-		val->node = quantity(lx, *loc, unit_value(number, u, is_rate), word);
-		return QUANTITY;
-	}
+	if (u)
+		return exact_quantity(lx, val, *loc, number, u, is_rate, word, text, len);
 	if (looks_like_unit(word) && !(is_rate && spaced_rate(text)) && next_char(lx) != '(') {
 		error_at(DIAG, *loc, "unknown %sunit '%s'", is_rate ? "rate " : "", word);
 		if (is_rate)
@@ -145,8 +147,7 @@ int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char 
 		/* `100 / scale`, `3 for 2s`: the word is not ours, give back all but the number */
 		lexer_rescan(lx->scanner, loc, numlen);
 		lx->plain_number = *loc;
-		val->node = quantity(lx, *loc, (struct value){ T_NUMBER, number, 0 }, NULL);
-		return QUANTITY;
+		return exact_quantity(lx, val, *loc, number, NULL, 0, NULL, text, numlen);
 	}
 	error_at(DIAG, *loc, "unknown unit '%s'", word);
 	hint_units(lx, word);
