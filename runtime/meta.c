@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_WORDS = 32, WORD = META_TEXT };
+enum { MAX_WORDS = 32 };
 
+/* One record, split into words in place (a quoted word is unescaped into its own text). */
 struct line {
-	char words[MAX_WORDS][WORD];
+	char *words[MAX_WORDS];
 	int n;
 };
 
 /* Splits a record into words; a "quoted string" is one word, unescaped. -1 if malformed. */
-static int split(const char *s, struct line *l)
+static int split(char *s, struct line *l)
 {
 	l->n = 0;
 	while (*s) {
@@ -22,7 +23,7 @@ static int split(const char *s, struct line *l)
 			break;
 		if (l->n == MAX_WORDS)
 			return -1;
-		char *w = l->words[l->n++];
+		char *w = l->words[l->n++] = s;
 		int len = 0;
 		if (*s == '"') {
 			for (s++; *s && *s != '"'; s++) {
@@ -33,17 +34,18 @@ static int split(const char *s, struct line *l)
 					if (!c)
 						return -1;
 				}
-				if (len < WORD - 1)
-					w[len++] = c;
+				w[len++] = c;
 			}
 			if (*s++ != '"')
 				return -1;
 		} else {
 			for (; *s && *s != ' '; s++)
-				if (len < WORD - 1)
-					w[len++] = *s;
+				w[len++] = *s;
 		}
-		w[len] = 0;
+		char *end = w + len;
+		if (*s)         /* the separator (or the closing quote's place) ends the word */
+			s += *s == ' ';
+		*end = 0;
 	}
 	return 0;
 }
@@ -109,7 +111,8 @@ static int rec_param(struct policy_meta *m, struct line *l)
 	p->index = atoi(l->words[1]);
 	p->encoded = strtoll(l->words[4], NULL, 10);
 	p->value = strtod(l->words[5], NULL);
-	p->pages = strtod(l->words[6], NULL);
+	p->bytes = strtoll(l->words[5], NULL, 10);
+	p->pages = strtoll(l->words[6], NULL, 10);
 	return COPY(p->name, l->words[2]) || COPY(p->type, l->words[3]) || COPY(p->text, l->words[7]);
 }
 
@@ -185,9 +188,10 @@ static int rec_expr(struct policy_meta *m, struct line *l)
 	e->of_action = strcmp(l->words[1], "action") == 0;
 	e->index = atoi(l->words[2]);
 	int limit = e->of_action ? m->nactions : m->nrules;
+	e->rpn = strdup(l->words[5]);
 	return (!e->of_action && strcmp(l->words[1], "rule") != 0) || e->index < 0 ||
 	       e->index >= limit || COPY(e->what, l->words[3]) || COPY(e->type, l->words[4]) ||
-	       COPY(e->rpn, l->words[5]);
+	       !e->rpn;
 }
 
 static const struct {
@@ -201,48 +205,48 @@ static const struct {
 	{ "term", 5, rec_term }, { "expr", 6, rec_expr },
 };
 
+/* One record line (not the first, not `end`): 0, or -1 with the error set. */
+static int parse_record(struct policy_meta *m, const char *text, size_t len, int line_no,
+			char *error, int size)
+{
+	static struct line l;
+	char *buf = strndup(text, len);
+	int known = 0, bad = !buf || split(buf, &l) != 0 || l.n == 0;
+	for (size_t i = 0; !bad && i < sizeof(records) / sizeof(records[0]); i++) {
+		if (strcmp(records[i].name, l.words[0]) != 0)
+			continue;
+		known = 1;
+		bad = l.n < records[i].min_words || records[i].parse(m, &l) != 0;
+	}
+	free(buf);
+	if (bad || !known)
+		snprintf(error, (size_t)size, "metadata line %d is %s: '%.*s'", line_no,
+			 known ? "malformed" : "not understood", len < 80 ? (int)len : 80, text);
+	return bad || !known ? -1 : 0;
+}
+
 int meta_parse(const char *text, struct policy_meta *m, char *error, int size)
 {
 	memset(m, 0, sizeof(*m));
-	static struct line l;
-	int line_no = 0, ended = 0;
-	for (const char *p = text; *p && !ended;) {
-		const char *eol = strchr(p, '\n');
+	int line_no = 0;
+	for (const char *p = text; *p;) {
+		const char *line = p, *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char buf[4 * META_TEXT];
-		snprintf(buf, sizeof(buf), "%.*s", (int)len, p);
 		p += len + (eol ? 1 : 0);
 		line_no++;
-		if (line_no == 1) {
-			if (strcmp(buf, META_FORMAT_LINE) != 0) {
-				snprintf(error, (size_t)size, "metadata format '%s' is not '" META_FORMAT_LINE
-					 "'", buf);
-				return -1;
-			}
-			continue;
-		}
-		if (strcmp(buf, "end") == 0) {
-			ended = 1;
-			continue;
-		}
-		int known = 0, bad = split(buf, &l) != 0 || l.n == 0;
-		for (size_t i = 0; !bad && i < sizeof(records) / sizeof(records[0]); i++) {
-			if (strcmp(records[i].name, l.words[0]) != 0)
-				continue;
-			known = 1;
-			bad = l.n < records[i].min_words || records[i].parse(m, &l) != 0;
-		}
-		if (bad || !known) {
-			snprintf(error, (size_t)size, "metadata line %d is %s: '%.80s'", line_no,
-				 known ? "malformed" : "not understood", buf);
+		if (line_no == 1 && (len != strlen(META_FORMAT_LINE) ||
+				     strncmp(line, META_FORMAT_LINE, len) != 0)) {
+			snprintf(error, (size_t)size, "metadata format '%.*s' is not '" META_FORMAT_LINE
+				 "'", len < 80 ? (int)len : 80, line);
 			return -1;
 		}
+		if (line_no > 1 && len == 3 && strncmp(line, "end", 3) == 0)
+			return 0;
+		if (line_no > 1 && parse_record(m, line, len, line_no, error, size) != 0)
+			return -1;
 	}
-	if (!ended) {
-		snprintf(error, (size_t)size, "metadata is cut short (no 'end')");
-		return -1;
-	}
-	return 0;
+	snprintf(error, (size_t)size, "metadata is cut short (no 'end')");
+	return -1;
 }
 
 const struct meta_cgroup *meta_cgroup(const struct policy_meta *m, const char *name)

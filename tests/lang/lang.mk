@@ -1,0 +1,5 @@
+# tests/lang: the language-item suites of issues 11 and 12 (exactness and ranges shared
+# with memcg-run --set, recursion limits, verification cost, the event table, random
+# policies). Included from the top Makefile after tests/tests.mk.
+
+SUITES += set 'tests/lang/run-set.sh $(BUILD)'
