@@ -44,6 +44,7 @@ struct node {
 	enum op op;                     /* N_UNARY, N_BINARY */
 	enum vtype type;                /* set by check */
 	struct span at;                 /* the whole expression */
+	int depth;                      /* levels in the tree from here down (a leaf: 1) */
 	struct node *a, *b;             /* operands; N_OVER: a over b; N_SIGNAL: a = its cgroup */
 	const struct node *expanded_from;  /* the use of a define this node came from */
 	union {
@@ -131,7 +132,13 @@ struct policy {
 	int64_t default_hold_ns;
 };
 
+/* Expressions are at most this many levels deep, as written and after defines are
+ * expanded, so that every pass may recurse over them. */
+enum { MAX_EXPR_DEPTH = 1000 };
+
 struct node *node_new(struct policy *p, enum node_kind kind, struct span at);
+/* 1 + the depth of n's deepest operand (or argument). */
+int node_depth_above(const struct node *n);
 /* A copy of the whole tree. */
 struct node *node_clone(struct policy *p, const struct node *n);
 

@@ -9,6 +9,7 @@
 #include "parse.h"
 
 enum { MAX_POLICY_FILE = 16 << 20 };
+enum { MAX_IMPORT_DEPTH = 100 };        /* files importing one another, the main one first */
 
 void policy_init(struct policy *p, FILE *diag_out)
 {
@@ -73,6 +74,7 @@ static struct src_file *new_file(struct policy *p, const char *path, const char 
 struct chain {
 	const struct src_file *file;
 	const struct chain *outer;
+	int depth;                      /* the main file: 1 */
 };
 
 static void load_items(struct policy *p, struct src_file *f, const struct chain *outer);
@@ -181,6 +183,11 @@ static void load_import(struct policy *p, const struct item *it, const struct sr
 	}
 	if (already_loaded(p, real))
 		return;
+	if (c->depth >= MAX_IMPORT_DEPTH) {
+		error_at(&p->diag, it->at, "imports are nested too deeply: more than %d files, each "
+			 "imported by the one before", MAX_IMPORT_DEPTH);
+		return;
+	}
 	size_t len;
 	char *text = read_file(&p->arena, path, &len);
 	if (!text) {
@@ -195,7 +202,7 @@ static void load_import(struct policy *p, const struct item *it, const struct sr
 
 static void load_items(struct policy *p, struct src_file *f, const struct chain *outer)
 {
-	struct chain here = { f, outer };
+	struct chain here = { f, outer, outer ? outer->depth + 1 : 1 };
 	struct vec items = { 0 };
 	parse_file(p, f, &items);
 	for (int i = 0; i < items.len; i++) {

@@ -204,6 +204,7 @@ static struct node *substitute(struct resolver *r, const struct node *body, stru
 	}
 	if (c->kind == N_SIGNAL)
 		c->cgroup = c->a && c->a->kind == N_CGROUP ? c->a->cgroup : NULL;
+	c->depth = node_depth_above(c);
 	return c;
 }
 
@@ -233,6 +234,12 @@ static struct node *expand(struct resolver *r, struct define_decl *d, struct nod
 	}
 	r->failed = 0;
 	struct node *n = substitute(r, d->body, &call->args, call);
+	if (n && !r->failed && n->depth > MAX_EXPR_DEPTH) {
+		error_at(DIAG, call->at, "this use of '%s' expands to an expression nested too "
+			 "deeply: %d levels, at most %d", d->name, n->depth, MAX_EXPR_DEPTH);
+		note_at(DIAG, d->at, "'%s' is defined here", d->name);
+		return NULL;
+	}
 	return r->failed ? NULL : n;
 }
 
@@ -295,6 +302,7 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	if (!n->a)
 		return NULL;
 	n->cgroup = n->a->kind == N_CGROUP ? n->a->cgroup : NULL;
+	n->depth = node_depth_above(n);
 	return n;
 }
 
@@ -366,6 +374,23 @@ static struct node *resolve_name(struct resolver *r, struct node *n)
 
 static struct node *resolve_node(struct resolver *r, struct node *n);
 
+/* n with its depth after its operands were resolved (defines expanded), or NULL after
+ * an error when that is past MAX_EXPR_DEPTH. */
+static struct node *deep_enough(struct resolver *r, struct node *n)
+{
+	struct policy *p = r->p;
+	n->depth = node_depth_above(n);
+	if (n->depth <= MAX_EXPR_DEPTH)
+		return n;
+	const struct node *inner = n->a->depth >= (n->b ? n->b->depth : 0) ? n->a : n->b;
+	if (inner->depth == MAX_EXPR_DEPTH) {   /* report once, where the limit is crossed */
+		error_at(DIAG, n->at, "with its defines expanded, this expression is nested too "
+			 "deeply: more than %d levels", MAX_EXPR_DEPTH);
+		diag_hint(DIAG, "a long chain of operators counts one level per operator");
+	}
+	return NULL;
+}
+
 /* Resolves a tree in place where it can; returns the node that takes its place. After an
  * error (reported) that is a node of type T_ERROR, which later passes pass over quietly. */
 static struct node *resolve(struct resolver *r, struct node *n)
@@ -387,12 +412,12 @@ static struct node *resolve_node(struct resolver *r, struct node *n)
 		return resolve_call(r, n);
 	case N_UNARY:
 		n->a = resolve(r, n->a);
-		return failed(n->a) ? NULL : n;
+		return failed(n->a) ? NULL : deep_enough(r, n);
 	case N_BINARY:
 	case N_OVER:
 		n->a = resolve(r, n->a);
 		n->b = resolve(r, n->b);
-		return failed(n->a) || failed(n->b) ? NULL : n;
+		return failed(n->a) || failed(n->b) ? NULL : deep_enough(r, n);
 	default:
 		return n;
 	}

@@ -305,13 +305,46 @@ void set_action_hold(struct lexer *lx, struct action *a, struct node *hold, stru
 	a->hold = hold;
 }
 
+/* An operand already past MAX_EXPR_DEPTH (an error leaf), or NULL. */
+static struct node *too_deep(struct node *const *ops, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (ops[i] && ops[i]->depth > MAX_EXPR_DEPTH)
+			return ops[i];
+	return NULL;
+}
+
+/* n, one level above its operands; past MAX_EXPR_DEPTH an error at `where` (the operand
+ * that went one level too far) and an error leaf instead, which every node above gives
+ * back in turn: no tree grows past the limit, and the error is reported once. */
+static struct node *bounded(struct lexer *lx, struct node *n, struct span where)
+{
+	struct node *ops[] = { n->a, n->b };
+	struct node *deep = too_deep(ops, 2);
+	for (int i = 0; !deep && n->kind == N_CALL && i < n->args.len; i++)
+		deep = too_deep((struct node **)&n->args.items[i], 1);
+	if (deep)
+		return deep;
+	n->depth = node_depth_above(n);
+	if (n->depth <= MAX_EXPR_DEPTH)
+		return n;
+	error_at(DIAG, where, "this expression is nested too deeply: more than %d levels",
+		 MAX_EXPR_DEPTH);
+	diag_hint(DIAG, "a long chain of operators counts one level per operator; name parts "
+		  "of it with define");
+	struct node *bad = node_new(P, N_QUANTITY, n->at);
+	bad->value.type = T_ERROR;
+	bad->depth = MAX_EXPR_DEPTH + 1;
+	return bad;
+}
+
 struct node *new_binary(struct lexer *lx, int op, struct node *l, struct node *r, struct span at)
 {
 	struct node *n = node_new(P, N_BINARY, span_join(l->at, r->at));
 	n->op = (enum op)op;
 	n->a = l;
 	n->b = r;
-	return n;
+	return bounded(lx, n, l->depth >= r->depth ? at : r->at);
 }
 
 struct node *new_unary(struct lexer *lx, int op, struct node *x, struct span at)
@@ -319,7 +352,7 @@ struct node *new_unary(struct lexer *lx, int op, struct node *x, struct span at)
 	struct node *n = node_new(P, N_UNARY, at);
 	n->op = (enum op)op;
 	n->a = x;
-	return n;
+	return bounded(lx, n, at);
 }
 
 struct node *new_over(struct lexer *lx, struct node *x, struct node *window, struct span at)
@@ -327,7 +360,7 @@ struct node *new_over(struct lexer *lx, struct node *x, struct node *window, str
 	struct node *n = node_new(P, N_OVER, at);
 	n->a = x;
 	n->b = window;
-	return n;
+	return bounded(lx, n, at);
 }
 
 struct node *new_name(struct lexer *lx, const char *name, struct span at)
@@ -342,7 +375,7 @@ struct node *new_call(struct lexer *lx, const char *name, struct vec *args, stru
 	struct node *n = node_new(P, N_CALL, at);
 	n->name = name;
 	n->args = *args;
-	return n;
+	return bounded(lx, n, at);
 }
 
 /* Syntax errors */
