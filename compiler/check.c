@@ -18,6 +18,10 @@ static const int64_t MAX_WINDOW_NS = 3600 * NS_PER_S;
 static const int64_t MAX_TIME_NS = 86400 * NS_PER_S;
 static const int64_t SMALLEST_PAGE = 4096;
 enum { MAX_CGROUPS = 64 };       /* a cgroup id maps to a 64-bit mask of them */
+/* What the kernel's verifier can take (1,000,000 instructions processed per program),
+ * and BPF's jumps (at most 32767 instructions away, which bounds a function's size): the
+ * code grows with each of these (tests/lang/run-cost.sh loads a policy at all three). */
+enum { MAX_COUNTERS = 64, MAX_SIGNAL_TERMS = 600, MAX_ACTIONS = 500 };
 
 /* Reporting at a node: the notes say which define each expansion came from. */
 static void node_diag(struct policy *p, enum diag_level level, const struct node *n,
@@ -633,6 +637,63 @@ static void warn_unused(struct checker *c)
 	}
 }
 
+/* The verifier's budget */
+
+struct budget {
+	const struct node *counters[MAX_COUNTERS];      /* one signal of each distinct counter */
+	int ncounters, terms, reported;
+};
+
+static int same_counter(const struct node *a, const struct node *b)
+{
+	return a->cgroup == b->cgroup && a->signal == b->signal && a->window_ns == b->window_ns &&
+	       (a->signal || strcmp(a->event, b->event) == 0);
+}
+
+static void count_signal(struct policy *p, struct budget *b, const struct node *n)
+{
+	int known = 0;
+	for (int i = 0; i < b->ncounters && !known; i++)
+		known = same_counter(b->counters[i], n);
+	if (!known && b->ncounters == MAX_COUNTERS && !b->reported++) {
+		node_error(p, n, "a policy reads at most %d distinct signals (a signal of a cgroup "
+			   "over a window): the kernel's verifier could not take more", MAX_COUNTERS);
+		diag_hint(DIAG, "use fewer windows, or the same window for signals of one cgroup");
+	} else if (!known && b->ncounters < MAX_COUNTERS) {
+		b->counters[b->ncounters++] = n;
+	}
+	if (++b->terms == MAX_SIGNAL_TERMS + 1 && !b->reported++)
+		node_error(p, n, "a policy's conditions read signals at most %d times: the kernel's "
+			   "verifier could not take more", MAX_SIGNAL_TERMS);
+}
+
+static void count_signals(struct policy *p, struct budget *b, const struct node *n)
+{
+	if (!n || n->type == T_ERROR)
+		return;
+	if (n->kind == N_SIGNAL && n->cgroup)
+		count_signal(p, b, n);
+	else {
+		count_signals(p, b, n->a);
+		count_signals(p, b, n->b);
+	}
+}
+
+static void check_budget(struct policy *p)
+{
+	struct budget b = { .ncounters = 0 };
+	int actions = 0;
+	for (int i = 0; i < p->rules.len; i++) {
+		const struct rule *r = p->rules.items[i];
+		count_signals(p, &b, r->cond);
+		for (int j = 0; j < r->actions.len && actions <= MAX_ACTIONS; j++)
+			if (++actions == MAX_ACTIONS + 1)
+				error_at(DIAG, ((const struct action *)r->actions.items[j])->at,
+					 "a policy has at most %d actions: the kernel's verifier could "
+					 "not take more", MAX_ACTIONS);
+	}
+}
+
 void check_policy(struct policy *p)
 {
 	struct checker c = { .p = p };
@@ -645,6 +706,7 @@ void check_policy(struct policy *p)
 	for (int i = 0; i < p->rules.len; i++)
 		check_rule(&c, p->rules.items[i]);
 	check_abi_overlap(&c);
+	check_budget(p);
 	if (!p->diag.hard_errors)       /* after an error, what it hid may look unused */
 		warn_unused(&c);
 }

@@ -44,6 +44,7 @@ struct emitter {
 	LLVMValueRef hook[8];           /* per action kind index */
 	LLVMValueRef now;               /* in the function being built */
 	LLVMValueRef key_slot, key_function;  /* see lookup_u32 */
+	LLVMValueRef cond_slot, cond_function;  /* see in_order */
 	LLVMValueRef *counter, counter_function;  /* see hoist_counters */
 	struct item_test { const char *name; LLVMValueRef is; } *items;  /* see item_is */
 	int nitems;
@@ -114,6 +115,104 @@ static LLVMValueRef sdiv(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
 	LLVMValueRef q = LLVMBuildUDiv(e->b, ua, ub, "");
 	LLVMValueRef neg = LLVMBuildXor(e->b, a_neg, b_neg, "");
 	return select64(e, neg, LLVMBuildNeg(e->b, q, ""), q);
+}
+
+/* Branch-free conditions. BPF has no set-on-compare instruction: an i1 comparison becomes
+ * a jump over a move, and the verifier walks both sides of each, with registers that
+ * differ (0 and 1), so a condition of n comparisons cost it 2^n paths. Here each
+ * comparison is a 0/1 i64 computed with arithmetic, conditions combine with `&` and `|`,
+ * and a rule branches once, on the whole condition: the verifier's cost grows linearly
+ * with the condition. llvm.bpf.passthrough (an identity the optimisers do not see
+ * through, dropped by the BPF backend before instruction selection) keeps LLVM from
+ * folding the arithmetic back into a comparison. */
+static LLVMValueRef opaque(struct emitter *e, LLVMValueRef v)
+{
+	static unsigned seq;
+	LLVMTypeRef types[] = { e->m->i64, e->m->i64 };
+	unsigned id = LLVMLookupIntrinsicID("llvm.bpf.passthrough", strlen("llvm.bpf.passthrough"));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(e->m->mod, id, types, 2);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(e->m->ctx, id, types, 2);
+	LLVMValueRef args[] = { LLVMConstInt(e->m->i32, seq++, 0), v };
+	return LLVMBuildCall2(e->b, fty, fn, args, 2, "");
+}
+
+/* The sign bit of v as 0 or 1 (opaque on both sides of the shift: LLVM would make a
+ * comparison and a select of it). */
+static LLVMValueRef sign_bit(struct emitter *e, LLVMValueRef v)
+{
+	return opaque(e, LLVMBuildLShr(e->b, opaque(e, v), c64(e, 63), ""));
+}
+
+/* a < b, signed, for any a and b (the subtraction may wrap; its sign is corrected). */
+static LLVMValueRef less_signed(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef d = LLVMBuildSub(e->b, a, b, "");
+	LLVMValueRef wrapped = LLVMBuildAnd(e->b, LLVMBuildXor(e->b, a, b, ""),
+					    LLVMBuildXor(e->b, d, a, ""), "");
+	return sign_bit(e, LLVMBuildXor(e->b, d, wrapped, ""));
+}
+
+/* a < b, unsigned: the borrow out of a - b. */
+static LLVMValueRef less_unsigned(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef not_a = LLVMBuildNot(e->b, a, "");
+	LLVMValueRef borrow = LLVMBuildOr(e->b, LLVMBuildAnd(e->b, not_a, b, ""),
+					  LLVMBuildAnd(e->b, LLVMBuildOr(e->b, not_a, b, ""),
+						       LLVMBuildSub(e->b, a, b, ""), ""), "");
+	return sign_bit(e, borrow);
+}
+
+/* a != b */
+static LLVMValueRef differ(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef x = LLVMBuildXor(e->b, a, b, "");
+	return sign_bit(e, LLVMBuildOr(e->b, x, LLVMBuildNeg(e->b, x, ""), ""));
+}
+
+static LLVMValueRef flip(struct emitter *e, LLVMValueRef bit)
+{
+	return LLVMBuildXor(e->b, bit, c64(e, 1), "");
+}
+
+/* a OP b as 0 or 1, for the comparison operators. */
+static LLVMValueRef compare(struct emitter *e, enum op op, LLVMValueRef a, LLVMValueRef b)
+{
+	switch (op) {
+	case OP_LT: return less_signed(e, a, b);
+	case OP_GT: return less_signed(e, b, a);
+	case OP_LE: return flip(e, less_signed(e, b, a));
+	case OP_GE: return flip(e, less_signed(e, a, b));
+	case OP_EQ: return flip(e, differ(e, a, b));
+	default: return differ(e, a, b);
+	}
+}
+
+/* v, through a volatile stack slot: a condition's terms are then computed in the order
+ * they are written, each joined to the ones before it before the next signal is summed.
+ * Left to themselves, LLVM's optimisers and instruction scheduler gathered the terms of a
+ * long chain to join them at its end, every one live, and spilled, until then: 50 terms
+ * exceeded BPF's 512-byte stack. One slot per function. */
+static LLVMValueRef in_order(struct emitter *e, LLVMValueRef v)
+{
+	if (e->cond_function != e->m->function) {
+		e->cond_slot = lb_stack(e->m, e->u64, "cond");
+		e->cond_function = e->m->function;
+	}
+	LLVMValueRef store = LLVMBuildStore(e->b, v, e->cond_slot);
+	LLVMSetVolatile(store, 1);
+	LLVMSetAlignment(store, 8);
+	LLVMValueRef load = LLVMBuildLoad2(e->b, e->m->i64, e->cond_slot, "cond");
+	LLVMSetVolatile(load, 1);
+	LLVMSetAlignment(load, 8);
+	return load;
+}
+
+/* min(v, most), unsigned, without a branch. */
+static LLVMValueRef clamp_unsigned(struct emitter *e, LLVMValueRef v, LLVMValueRef most)
+{
+	LLVMValueRef below = less_unsigned(e, v, most);     /* 1: keep v */
+	LLVMValueRef mask = LLVMBuildNeg(e->b, below, "");
+	return LLVMBuildAdd(e->b, most, LLVMBuildAnd(e->b, LLVMBuildSub(e->b, v, most, ""), mask, ""), "");
 }
 
 /* Data */
@@ -343,18 +442,15 @@ static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 	 * are clamped to SIGNAL_MAX_EVENTS_PER_S (units.h), which check.c's ranges assume. */
 	uint64_t num = 1000 * 1000, den = c->bucket_ms * IR_BUCKETS, g = gcd(num, den);
 	LLVMValueRef most = c64(e, (long long)((uint64_t)SIGNAL_MAX_EVENTS_PER_S * den / 1000));
-	events = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, events, most, ""), most, events);
+	events = clamp_unsigned(e, events, most);
 	LLVMValueRef rate = LLVMBuildMul(e->b, events, c64(e, (long long)(num / g)), "rate");
-	return den == g ? rate : LLVMBuildUDiv(e->b, rate, c64(e, (long long)(den / g)), "rate");
+	rate = den == g ? rate : LLVMBuildUDiv(e->b, rate, c64(e, (long long)(den / g)), "rate");
+	return in_order(e, rate);       /* a term's arithmetic starts here, not earlier */
 }
 
 static LLVMValueRef gen_binary(struct emitter *e, const struct node *n)
 {
 	LLVMValueRef a = gen_expr(e, n->a), b = gen_expr(e, n->b);
-	static const LLVMIntPredicate cmp[] = {
-		[OP_LT] = LLVMIntSLT, [OP_LE] = LLVMIntSLE, [OP_GT] = LLVMIntSGT,
-		[OP_GE] = LLVMIntSGE, [OP_EQ] = LLVMIntEQ, [OP_NE] = LLVMIntNE,
-	};
 	switch (n->op) {
 	case OP_ADD: return LLVMBuildAdd(e->b, a, b, "");
 	case OP_SUB: return LLVMBuildSub(e->b, a, b, "");
@@ -362,13 +458,13 @@ static LLVMValueRef gen_binary(struct emitter *e, const struct node *n)
 		return sdiv(e, LLVMBuildMul(e->b, a, b, ""), c64(e, IR_NUMBER_SCALE));
 	case OP_DIV:
 		return sdiv(e, LLVMBuildMul(e->b, a, c64(e, IR_NUMBER_SCALE), ""), b);
-	case OP_AND: return LLVMBuildAnd(e->b, a, b, "");
-	case OP_OR: return LLVMBuildOr(e->b, a, b, "");
-	default: return LLVMBuildICmp(e->b, cmp[n->op], a, b, "");
+	case OP_AND: return in_order(e, LLVMBuildAnd(e->b, a, b, ""));  /* 0 or 1 */
+	case OP_OR: return in_order(e, LLVMBuildOr(e->b, a, b, ""));
+	default: return compare(e, n->op, a, b);
 	}
 }
 
-/* The value of an expression: i64 in its type's encoding, or i1 for a condition. */
+/* The value of an expression: i64 in its type's encoding; a condition is 0 or 1. */
 static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
 {
 	switch (n->kind) {
@@ -383,7 +479,7 @@ static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
 	case N_OVER:
 		return gen_expr(e, n->a);
 	case N_UNARY:
-		return n->op == OP_NOT ? LLVMBuildNot(e->b, gen_expr(e, n->a), "")
+		return n->op == OP_NOT ? flip(e, gen_expr(e, n->a))
 				       : LLVMBuildNeg(e->b, gen_expr(e, n->a), "");
 	case N_BINARY:
 		return gen_binary(e, n);
@@ -415,7 +511,7 @@ static void gen_rule(struct emitter *e, const struct ir_rule *r, LLVMBasicBlockR
 	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, st, "absent"), bail, found);
 	LLVMPositionBuilderAtEnd(e->b, found);
 	e->cache_events = true;
-	LLVMValueRef cond = gen_expr(e, rule->cond);
+	LLVMValueRef cond = LLVMBuildICmp(e->b, LLVMIntNE, gen_expr(e, rule->cond), c64(e, 0), "");
 	e->cache_events = false;
 	LLVMValueRef since_p = field(e, st, e->state_t, "true_since");
 	LLVMValueRef active_p = field(e, st, e->state_t, "active");
@@ -588,7 +684,7 @@ static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLV
 
 /* Hooks */
 
-/* The value one action contributes, in the hook's unit (pages, ms, or 1). */
+/* The value one action contributes, in the hook's unit (pages, ms, or 1), at least 0. */
 static LLVMValueRef action_amount(struct emitter *e, const struct action *a)
 {
 	if (!a->value)
@@ -598,20 +694,44 @@ static LLVMValueRef action_amount(struct emitter *e, const struct action *a)
 		v = sdiv(e, v, c64(e, IR_NUMBER_SCALE));
 	if (a->kind->value_type == T_DURATION)
 		v = sdiv(e, v, c64(e, NS_PER_MS));
-	LLVMValueRef negative = LLVMBuildICmp(e->b, LLVMIntSLT, v, c64(e, 0), "");
-	return select64(e, negative, c64(e, 0), v);
+	LLVMValueRef keep = LLVMBuildSub(e->b, sign_bit(e, v), c64(e, 1), "");  /* v < 0: 0 */
+	return LLVMBuildAnd(e->b, v, keep, "");
 }
 
+/* acc combined with v, without a branch (v is 0 when the action is not in force). */
 static LLVMValueRef combine(struct emitter *e, enum combine how, LLVMValueRef acc, LLVMValueRef v)
 {
 	switch (how) {
 	case COMBINE_SUM: return LLVMBuildAdd(e->b, acc, v, "");
-	case COMBINE_MAX: return select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, v, acc, ""), v, acc);
+	case COMBINE_MAX:
+		return LLVMBuildAdd(e->b, acc, LLVMBuildMul(e->b, LLVMBuildSub(e->b, v, acc, ""),
+							    less_unsigned(e, acc, v), ""), "");
 	default: return LLVMBuildOr(e->b, acc, v, "");
 	}
 }
 
-/* u64 hook_<kind>(u64 cgroup_id, u64 now): what the kernel is told for a memcg. */
+/* 1 when action ia is in force on a cgroup of `mask`: its target is among them and its
+ * rule was active within its hold time. A failed state lookup (impossible: keys are in
+ * range) returns 0 from the hook. */
+static LLVMValueRef in_force(struct emitter *e, const struct ir_action *ia, LLVMValueRef mask,
+			     LLVMBasicBlockRef none)
+{
+	LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, ia->target), ""),
+					c64(e, 1), "");
+	LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, ia->rule));
+	LLVMBasicBlockRef have = lb_block(e->m, "state");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, st, ""), none, have);
+	LLVMPositionBuilderAtEnd(e->b, have);
+	LLVMValueRef last = load64(e, field(e, st, e->state_t, "last_active"), "last_active");
+	LLVMValueRef hold = gen_time(e, ia->ast->hold, e->p->default_hold_ns);
+	LLVMValueRef late = less_unsigned(e, hold, LLVMBuildSub(e->b, e->now, last, ""));
+	LLVMValueRef on = LLVMBuildAnd(e->b, differ(e, last, c64(e, 0)), flip(e, late), "");
+	return in_order(e, LLVMBuildAnd(e->b, bit, on, "in_force"));
+}
+
+/* u64 hook_<kind>(u64 cgroup_id, u64 now): what the kernel is told for a memcg. Every
+ * action adds its part without a branch (a branch per action made the verifier walk every
+ * subset of them). */
 static void define_hook(struct emitter *e, const struct action_kind *k)
 {
 	lb_module *m = e->m;
@@ -630,37 +750,21 @@ static void define_hook(struct emitter *e, const struct action_kind *k)
 	LLVMBuildRet(e->b, c64(e, 0));
 	LLVMPositionBuilderAtEnd(e->b, ours);
 	LLVMValueRef mask = load64(e, maskp, "mask");
-	LLVMValueRef acc = lb_stack(m, e->u64, "acc");
+	LLVMValueRef acc = c64(e, 0);
 	for (int i = 0; i < e->ir->actions.len; i++) {
 		const struct ir_action *ia = e->ir->actions.items[i];
 		if (ia->ast->kind != k)
 			continue;
 		at_line(e, ia->at);
-		LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, ia->target), ""),
-						c64(e, 1), "");
-		LLVMBasicBlockRef target = begin_if(e, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
-						    "target");
-		LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, ia->rule));
-		LLVMBasicBlockRef have = begin_if(e, LLVMBuildIsNotNull(e->b, st, ""), "state");
-		LLVMValueRef last = load64(e, field(e, st, e->state_t, "last_active"), "last_active");
-		LLVMValueRef ever = LLVMBuildICmp(e->b, LLVMIntNE, last, c64(e, 0), "");
-		LLVMValueRef recent = LLVMBuildICmp(e->b, LLVMIntULE, LLVMBuildSub(e->b, e->now, last, ""),
-						    gen_time(e, ia->ast->hold, e->p->default_hold_ns), "");
-		LLVMBasicBlockRef in_force = begin_if(e, LLVMBuildAnd(e->b, ever, recent, ""), "in_force");
-		LLVMValueRef sum = combine(e, k->combine, load64(e, acc, "acc"), action_amount(e, ia->ast));
-		lb_store(m, sum, acc, 8);
-		end_if(e, in_force);
-		end_if(e, have);
-		end_if(e, target);
+		LLVMValueRef on = in_force(e, ia, mask, none);
+		LLVMValueRef part = LLVMBuildMul(e->b, action_amount(e, ia->ast), on, "");
+		acc = in_order(e, combine(e, k->combine, acc, part));
 	}
-	LLVMValueRef result = load64(e, acc, "result");
 	if (k->combine == COMBINE_SUM)
-		result = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, result, c64(e, MAX_PAGES), ""),
-				  c64(e, MAX_PAGES), result);
+		acc = clamp_unsigned(e, acc, c64(e, MAX_PAGES));
 	if (k->value_type == T_DURATION)
-		result = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, result, c64(e, MAX_DELAY_MS), ""),
-				  c64(e, MAX_DELAY_MS), result);
-	LLVMBuildRet(e->b, result);
+		acc = clamp_unsigned(e, acc, c64(e, MAX_DELAY_MS));
+	LLVMBuildRet(e->b, acc);
 }
 
 /* Programs */

@@ -197,7 +197,9 @@ static void test_many_rules(void)
 	free(text);
 	int rules = p.rules.len, last = rules ? rule_at(&p, rules - 1)->index : -1;
 	policy_free(&p);
-	CHECK(rc == 0 && rules == RULES && last == RULES - 1);
+	/* read and numbered in full, then refused: 5000 signal terms are past the 600 the
+	 * kernel's verifier can take (check.c, MAX_SIGNAL_TERMS) */
+	CHECK(rc == 1 && rules == RULES && last == RULES - 1);
 }
 
 int main(void)

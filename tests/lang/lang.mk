@@ -5,3 +5,12 @@
 SUITES += set 'tests/lang/run-set.sh $(BUILD)'
 SUITES += limits 'tests/lang/run-limits.sh $(BUILD)/memcgc $(BUILD)/tests/limits'
 SUITES += limits-asan 'tests/lang/run-limits.sh $(ASAN_DIR)/memcgc $(BUILD)/tests/limits-asan'
+
+VERIFY_COST := $(BUILD)/tests/lang/verify_cost
+$(VERIFY_COST): tests/lang/verify_cost.c runtime/policy_object.c $(LIBBPF_A)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/lang/verify_cost.c \
+		runtime/policy_object.c $(LIBBPF_LIBS)
+CHECK_DEPS += $(VERIFY_COST)
+SUITES += cost 'tests/lang/run-cost.sh $(BUILD)/memcgc $(VERIFY_COST) $(BUILD)/tests/cost'
