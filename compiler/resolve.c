@@ -287,6 +287,11 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 			return NULL;
 		}
 		n->event = name->name;
+		if (vm_event_is_node_stat(n->event)) {
+			error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 "
+				 "to 6.18, not a vm_event_item: memcg events never count it", n->event);
+			return NULL;
+		}
 		if (!vm_event_known(n->event)) {
 			int count;
 			const char *const *names = vm_event_names(&count);

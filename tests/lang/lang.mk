@@ -14,3 +14,4 @@ $(VERIFY_COST): tests/lang/verify_cost.c runtime/policy_object.c $(LIBBPF_A)
 		runtime/policy_object.c $(LIBBPF_LIBS)
 CHECK_DEPS += $(VERIFY_COST)
 SUITES += cost 'tests/lang/run-cost.sh $(BUILD)/memcgc $(VERIFY_COST) $(BUILD)/tests/cost'
+SUITES += events 'tests/lang/run-events.sh'
