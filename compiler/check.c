@@ -21,7 +21,7 @@ enum { MAX_CGROUPS = 64 };       /* a cgroup id maps to a 64-bit mask of them */
 /* What the kernel's verifier can take (1,000,000 instructions processed per program),
  * and BPF's jumps (at most 32767 instructions away, which bounds a function's size): the
  * code grows with each of these (tests/lang/run-cost.sh loads a policy at all three). */
-enum { MAX_COUNTERS = 64, MAX_SIGNAL_TERMS = 600, MAX_ACTIONS = 500 };
+enum { MAX_COUNTERS = 128, MAX_SIGNAL_TERMS = 600, MAX_ACTIONS = 500 };
 
 /* Reporting at a node: the notes say which define each expansion came from. */
 static void node_diag(struct policy *p, enum diag_level level, const struct node *n,

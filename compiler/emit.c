@@ -46,8 +46,6 @@ struct emitter {
 	LLVMValueRef key_slot, key_function;  /* see lookup_u32 */
 	LLVMValueRef cond_slot, cond_function;  /* see in_order */
 	LLVMValueRef *counter, counter_function;  /* see hoist_counters */
-	struct item_test { const char *name; LLVMValueRef is; } *items;  /* see item_is */
-	int nitems;
 };
 
 static LLVMValueRef c64(struct emitter *e, long long v)
@@ -102,19 +100,6 @@ static LLVMValueRef load64(struct emitter *e, LLVMValueRef ptr, const char *name
 static LLVMValueRef select64(struct emitter *e, LLVMValueRef c, LLVMValueRef a, LLVMValueRef b)
 {
 	return LLVMBuildSelect(e->b, c, a, b, "");
-}
-
-/* a / b for signed values, rounding toward zero; 0 when b is 0 (as BPF division is). */
-static LLVMValueRef sdiv(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
-{
-	LLVMValueRef zero = c64(e, 0);
-	LLVMValueRef a_neg = LLVMBuildICmp(e->b, LLVMIntSLT, a, zero, "");
-	LLVMValueRef b_neg = LLVMBuildICmp(e->b, LLVMIntSLT, b, zero, "");
-	LLVMValueRef ua = select64(e, a_neg, LLVMBuildNeg(e->b, a, ""), a);
-	LLVMValueRef ub = select64(e, b_neg, LLVMBuildNeg(e->b, b, ""), b);
-	LLVMValueRef q = LLVMBuildUDiv(e->b, ua, ub, "");
-	LLVMValueRef neg = LLVMBuildXor(e->b, a_neg, b_neg, "");
-	return select64(e, neg, LLVMBuildNeg(e->b, q, ""), q);
 }
 
 /* Branch-free conditions. BPF has no set-on-compare instruction: an i1 comparison becomes
@@ -205,6 +190,19 @@ static LLVMValueRef in_order(struct emitter *e, LLVMValueRef v)
 	LLVMSetVolatile(load, 1);
 	LLVMSetAlignment(load, 8);
 	return load;
+}
+
+/* a / b for signed values, rounding toward zero; 0 when b is 0 (as BPF division is).
+ * Without a branch (a select per sign was a jump each): |x| = (x ^ m) - m with m the
+ * sign mask of x, and the quotient's sign put back the same way. */
+static LLVMValueRef sdiv(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef ma = LLVMBuildNeg(e->b, sign_bit(e, a), ""), mb = LLVMBuildNeg(e->b, sign_bit(e, b), "");
+	LLVMValueRef ua = LLVMBuildSub(e->b, LLVMBuildXor(e->b, a, ma, ""), ma, "");
+	LLVMValueRef ub = LLVMBuildSub(e->b, LLVMBuildXor(e->b, b, mb, ""), mb, "");
+	LLVMValueRef q = LLVMBuildUDiv(e->b, ua, ub, "");
+	LLVMValueRef m = LLVMBuildXor(e->b, ma, mb, "");
+	return LLVMBuildSub(e->b, LLVMBuildXor(e->b, q, m, ""), m, "");
 }
 
 /* min(v, most), unsigned, without a branch. */
@@ -598,15 +596,11 @@ static void define_maybe_eval(struct emitter *e)
 
 /* Events */
 
-/* item == the kernel's value of `name`, built once per name in the current event. */
+/* item == the kernel's value of `name` (0 or 1, without a branch: see compare), computed
+ * where it is needed: kept for all counters, the values outgrew the stack. */
 static LLVMValueRef item_is(struct emitter *e, LLVMValueRef item, const char *name)
 {
-	for (int i = 0; i < e->nitems; i++)
-		if (strcmp(e->items[i].name, name) == 0)
-			return e->items[i].is;
-	LLVMValueRef is = LLVMBuildICmp(e->b, LLVMIntEQ, item, kt_event_item(&e->kt, name), name);
-	e->items[e->nitems++] = (struct item_test){ name, is };
-	return is;
+	return compare(e, OP_EQ, item, kt_event_item(&e->kt, name));
 }
 
 /* (item == E1 || item == E2 ...) for a counter's kernel items. */
@@ -615,7 +609,7 @@ static LLVMValueRef item_matches(struct emitter *e, LLVMValueRef item, const str
 	LLVMValueRef any = item_is(e, item, c->events[0]);
 	for (int i = 1; i < c->nevents; i++)
 		any = LLVMBuildOr(e->b, any, item_is(e, item, c->events[i]), "");
-	return any;
+	return in_order(e, any);
 }
 
 /* Adds the event to counter c if the cgroup is in c's policy cgroup and the item is c's. */
@@ -625,8 +619,8 @@ static void gen_count(struct emitter *e, const struct ir_counter *c, LLVMValueRe
 	at_line(e, c->at);
 	LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
 					c64(e, 1), "");
-	LLVMValueRef hit = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
-					match, "hit");
+	LLVMValueRef hit = LLVMBuildICmp(e->b, LLVMIntNE, LLVMBuildAnd(e->b, bit, match, ""),
+					 c64(e, 0), "hit");
 	LLVMBasicBlockRef after = begin_if(e, hit, "count");
 	if (e->small) {
 		gen_counter_add(e, e->counter[c->index], bucket_ns(e, c), val, now);
@@ -641,23 +635,20 @@ static void gen_count(struct emitter *e, const struct ir_counter *c, LLVMValueRe
  * add it to every counter of a matching item in a policy cgroup the cgroup belongs to,
  * then evaluate the rules if a tick has passed. Events of items no counter reads end
  * before any map lookup, and the clock is read only for events in policy cgroups: this
- * runs for every memcg event on the machine. Each item name is compared once. */
+ * runs for every memcg event on the machine. */
 static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLVMValueRef val,
 		      LLVMValueRef given)
 {
 	lb_module *m = e->m;
 	int n = e->ir->counters.len;
-	LLVMValueRef *match = arena_alloc(&e->p->arena, sizeof(LLVMValueRef) * at_least_one(n));
-	e->items = arena_alloc(&e->p->arena, sizeof(*e->items) * at_least_one(n * SIGNAL_MAX_EVENTS));
-	e->nitems = 0;
-	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(m->ctx), 0, 0);
+	LLVMValueRef any = c64(e, 0);
 	if (n > 0)   /* -g: the event path is the first signal's rule (a counter's: its own) */
 		at_line(e, ((const struct ir_counter *)e->ir->counters.items[0])->at);
 	for (int i = 0; i < n; i++)
-		any = LLVMBuildOr(e->b, any, match[i] = item_matches(e, item, e->ir->counters.items[i]), "");
+		any = in_order(e, LLVMBuildOr(e->b, any, item_matches(e, item, e->ir->counters.items[i]), ""));
 	LLVMBasicBlockRef done = lb_block(m, "event_done");
 	LLVMBasicBlockRef wanted = lb_block(m, "wanted");
-	LLVMBuildCondBr(e->b, any, wanted, done);
+	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntNE, any, c64(e, 0), ""), wanted, done);
 	LLVMPositionBuilderAtEnd(e->b, wanted);
 	LLVMValueRef key = lb_stack(m, e->u64, "id");
 	lb_store(m, id, key, 8);
@@ -676,7 +667,8 @@ static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLV
 	if (e->small)
 		hoist_counters(e, done);
 	for (int i = 0; i < n; i++)
-		gen_count(e, e->ir->counters.items[i], mask, match[i], val, now);
+		gen_count(e, e->ir->counters.items[i], mask, item_matches(e, item, e->ir->counters.items[i]),
+			  val, now);
 	gen_maybe_eval(e, now, e->small);
 	LLVMBuildBr(e->b, done);
 	LLVMPositionBuilderAtEnd(e->b, done);

@@ -15,3 +15,11 @@ $(VERIFY_COST): tests/lang/verify_cost.c runtime/policy_object.c $(LIBBPF_A)
 CHECK_DEPS += $(VERIFY_COST)
 SUITES += cost 'tests/lang/run-cost.sh $(BUILD)/memcgc $(VERIFY_COST) $(BUILD)/tests/cost'
 SUITES += events 'tests/lang/run-events.sh'
+SUITES += random 'tests/lang/run-random.sh $(BUILD)/memcgc $(VERIFY_COST) $(BUILD)/tests/random 200 12'
+
+# make fuzz: thousands of random policies as well (RANDOM_SEED to vary them)
+RANDOM_SEED ?= $(shell date +%s)
+fuzz-random: all $(VERIFY_COST)
+	tests/lang/run-random.sh $(BUILD)/memcgc $(VERIFY_COST) $(BUILD)/fuzz-random 3000 $(RANDOM_SEED)
+fuzz: fuzz-random
+.PHONY: fuzz-random
