@@ -24,27 +24,52 @@ void policy_free(struct policy *p)
 	arena_free(&p->arena);
 }
 
-/* Reads a whole regular file into the arena; NULL with errno set on failure. */
+/* Reads the rest of f into the arena, at most MAX_POLICY_FILE bytes: regular files,
+ * pipes, /dev/stdin and /proc files alike (the size stat gives is not trusted). */
+static char *read_stream(struct arena *a, FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap), *grown;
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap > MAX_POLICY_FILE)
+			break;
+		grown = realloc(buf, cap * 2);
+		if (!grown)
+			free(buf);
+		buf = grown;
+		cap *= 2;
+	}
+	int err = !buf ? ENOMEM : ferror(f) ? EIO : n > MAX_POLICY_FILE ? EFBIG : 0;
+	char *text = err ? NULL : arena_alloc(a, n + 1);
+	if (text)
+		memcpy(text, buf, n);
+	free(buf);
+	*len = n;
+	errno = err;
+	return text;
+}
+
+/* Reads a whole file (`-`: standard input) into the arena; NULL with errno set on
+ * failure. A directory is refused. */
 static char *read_file(struct arena *a, const char *path, size_t *len)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
+	int is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	if (!f)
 		return NULL;
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_POLICY_FILE) {
-		int err = S_ISDIR(st.st_mode) ? EISDIR : st.st_size > MAX_POLICY_FILE ? EFBIG : EINVAL;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!is_stdin)
+			fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	char *text = read_stream(a, f, len);
+	int err = errno;
+	if (!is_stdin)
 		fclose(f);
-		errno = err;
-		return NULL;
-	}
-	char *text = arena_alloc(a, (size_t)st.st_size + 1);
-	*len = fread(text, 1, (size_t)st.st_size, f);
-	int failed = ferror(f);
-	fclose(f);
-	if (failed) {
-		errno = EIO;
-		return NULL;
-	}
+	errno = err;
 	return text;
 }
 

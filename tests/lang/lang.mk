@@ -23,3 +23,4 @@ fuzz-random: all $(VERIFY_COST)
 	tests/lang/run-random.sh $(BUILD)/memcgc $(VERIFY_COST) $(BUILD)/fuzz-random 3000 $(RANDOM_SEED)
 fuzz: fuzz-random
 .PHONY: fuzz-random
+SUITES += files 'tests/lang/run-files.sh $(BUILD)/memcgc $(BUILD)/tests/files'
