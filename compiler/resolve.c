@@ -263,6 +263,20 @@ static struct node *cgroup_argument(struct resolver *r, struct node *arg, const 
 	return NULL;
 }
 
+/* event(PGSCAN_DIRECT, high): the event name first and a cgroup second. */
+static int swapped_event_args(struct resolver *r, const struct node *call)
+{
+	struct policy *p = r->p;
+	const struct node *first = call->args.items[0], *second = call->args.items[1];
+	if (first->kind != N_NAME || second->kind != N_NAME ||
+	    define_param(r->in_define, first->name) >= 0 || FIND(p, cgroups, cgroup_decl, first->name) ||
+	    !(FIND(p, cgroups, cgroup_decl, second->name) || define_param(r->in_define, second->name) >= 0))
+		return 0;
+	error_at(DIAG, call->at, "the arguments of event are swapped: the cgroup comes first");
+	diag_hint(DIAG, "write event(%s, %s)", second->name, first->name);
+	return 1;
+}
+
 static struct node *make_signal(struct resolver *r, struct node *call, const struct signal *s)
 {
 	struct policy *p = r->p;
@@ -278,6 +292,8 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	struct node *n = node_new(p, N_SIGNAL, call->at);
 	n->expanded_from = call->expanded_from;
 	n->signal = s;
+	if (!s && swapped_event_args(r, call))
+		return NULL;
 	if (!s) {
 		struct node *name = call->args.items[1];
 		if (name->kind != N_NAME) {

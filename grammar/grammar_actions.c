@@ -400,6 +400,21 @@ static int is_comparison(const char *name)
 	return 0;
 }
 
+/* A keyword written with capitals (`When`, `CGROUP`): the keyword, else NULL. */
+static const char *capitalised_keyword(const char *text)
+{
+	char lower[16];
+	size_t n = strlen(text);
+	if (n >= sizeof(lower))
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (char)tolower((unsigned char)text[i]);
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (strcmp(keywords[i].word, lower) == 0 && strcmp(text, lower) != 0)
+			return keywords[i].word;
+	return NULL;
+}
+
 static int expects(const char *const *expected, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
@@ -435,6 +450,10 @@ void report_syntax_error(struct lexer *lx, struct span at, const char *unexpecte
 	if (is_name && after_plain_number && unit_like) {
 		diag_hint(DIAG, "'%s' is not a unit", text);
 		hint_units(lx, text);
+	} else if (is_name && capitalised_keyword(text)) {
+		diag_hint(DIAG, "keywords are lower case: write '%s'", capitalised_keyword(text));
+	} else if (strcmp(unexpected, "'='") == 0) {
+		diag_hint(DIAG, "to compare, write '=='");
 	} else if (is_name && expects(expected, nexpected, "':'")) {
 		diag_hint(DIAG, "a rule's condition ends with ':' before its actions");
 	} else if (is_name && expects(expected, nexpected, "'when'")) {
