@@ -41,6 +41,8 @@ static void node_diag(struct policy *p, enum diag_level level, const struct node
 
 /* Properties of trees */
 
+static const struct node *find_param_use(const struct node *n);
+
 static int has_signal(const struct node *n)
 {
 	return n && (n->kind == N_SIGNAL || has_signal(n->a) || has_signal(n->b));
@@ -254,6 +256,10 @@ static enum vtype check_arithmetic(struct checker *c, struct node *n, enum vtype
 		}
 		if (is_constant(n->b) && const_eval(n->b).type != T_ERROR && const_eval(n->b).v == 0) {
 			node_error(p, n->b, "division by zero");
+			const struct node *param = find_param_use(n->b);
+			if (param)
+				note_at(DIAG, param->param->at, "the value is the default of '%s'",
+					param->param->name);
 			return T_ERROR;
 		}
 		return l;

@@ -32,7 +32,9 @@ static void print_snippet(FILE *out, struct span at)
 	const char *line = src_line(at.file, at.line, &len);
 	if (len > 0 && line[len - 1] == '\r')         /* a CRLF line: not echoed as ^M */
 		len--;
-	fprintf(out, "%5d | %.*s\n      | ", at.line, len, line);
+	int width = snprintf(NULL, 0, "%d", at.line);  /* from line 100000 on: wider */
+	width = width < 5 ? 5 : width;
+	fprintf(out, "%*d | %.*s\n%*s | ", width, at.line, len, line, width, "");
 	int last = at.end_line == at.line ? at.end_col : len;
 	if (last < at.col)
 		last = at.col;

@@ -33,3 +33,11 @@ if grep -q "when pgscan(a) > 100: protect_low(a)$" <<<"$out" && ! grep -q $'\r' 
 	echo "PASS files/crlf-echo"
 else echo "FAIL files/crlf-echo: a carriage return in the output"; cat -A <<<"$out" | head -4 | sed 's/^/  /'; fi
 rm -f "$work/big.mcp"
+# The gutter stays aligned from line 100,000 on.
+{ echo "cgroup a"; head -c 100000 /dev/zero | tr '\0' '\n'; echo "when pgscan(a) > 1: protect_low(a)"; } >"$work/long.mcp"
+out=$("$memcgc" --check "$work/long.mcp" 2>&1)
+src=$(sed -n 2p <<<"$out") caret=$(sed -n 3p <<<"$out")
+if [ "$(expr index "$src" '|')" -gt 0 ] && [ "$(expr index "$src" '|')" = "$(expr index "$caret" '|')" ]; then
+	echo "PASS files/gutter-line-100002"
+else echo "FAIL files/gutter-line-100002: the caret line is not under the source line"; head -3 <<<"$out" | sed 's/^/  /'; fi
+rm -f "$work/long.mcp"
