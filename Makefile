@@ -67,6 +67,7 @@ include tests/vm/vm.mk
 include tests/vm/e2e/e2e.mk
 include tests/codegen/codegen.mk
 include tests/semantics/semantics.mk
+include tests/lang/lang.mk
 include tests/tests.mk
 include bench/bench.mk
 include bench/guest.mk

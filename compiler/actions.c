@@ -14,8 +14,8 @@ const struct abi_info abis[NABI] = {
 		     "memcg_charged, memcg_uncharged" },
 };
 
-#define NS_PER_MS 1e6
-#define PAGES_MAX 4294967295.0  /* the hook returns unsigned int */
+#define NS_PER_MS 1000000LL
+#define PAGES_MAX 4294967295LL  /* the hook returns unsigned int */
 
 static const struct action_kind actions[] = {
 	{ "over_high", ASSIGN_ADD, T_SIZE, "pages", COMBINE_SUM,

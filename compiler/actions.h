@@ -3,6 +3,8 @@
 #ifndef MEMCGC_ACTIONS_H
 #define MEMCGC_ACTIONS_H
 
+#include <stdint.h>
+
 #include "types.h"
 
 enum abi { ABI_V2, ABI_V6, ABI_V7, NABI };
@@ -25,7 +27,7 @@ struct action_kind {
 	const char *bare_unit;      /* the unit a bare number means, or NULL */
 	enum combine combine;
 	const char *hook[NABI];     /* the struct_ops member per ABI, NULL where absent */
-	double min, max;            /* allowed value range in base units (0, 0: none) */
+	int64_t min, max;           /* allowed value range in base units (0, 0: none) */
 	const char *too_small, *too_large;  /* why, for the messages */
 	const char *doc;
 };

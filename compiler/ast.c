@@ -8,7 +8,23 @@ struct node *node_new(struct policy *p, enum node_kind kind, struct span at)
 	n->kind = kind;
 	n->at = at;
 	n->type = T_ERROR;
+	n->depth = 1;
 	return n;
+}
+
+int node_depth_above(const struct node *n)
+{
+	int below = 0;
+	const struct node *const ops[] = { n->a, n->b };
+	for (int i = 0; i < 2; i++)
+		if (ops[i] && ops[i]->depth > below)
+			below = ops[i]->depth;
+	for (int i = 0; n->kind == N_CALL && i < n->args.len; i++) {
+		const struct node *arg = n->args.items[i];
+		if (arg->depth > below)
+			below = arg->depth;
+	}
+	return below + 1;
 }
 
 struct node *node_clone(struct policy *p, const struct node *n)
@@ -39,7 +55,7 @@ const char *op_str(enum op op)
 
 /* --emit=ast: one S-expression per expression, one line per declaration. */
 
-static void dump_duration(FILE *out, double ns)
+static void dump_duration(FILE *out, int64_t ns)
 {
 	char buf[64];
 	fputs(value_str((struct value){ T_DURATION, ns, 0 }, buf, sizeof(buf)), out);

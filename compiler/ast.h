@@ -44,6 +44,7 @@ struct node {
 	enum op op;                     /* N_UNARY, N_BINARY */
 	enum vtype type;                /* set by check */
 	struct span at;                 /* the whole expression */
+	int depth;                      /* levels in the tree from here down (a leaf: 1) */
 	struct node *a, *b;             /* operands; N_OVER: a over b; N_SIGNAL: a = its cgroup */
 	const struct node *expanded_from;  /* the use of a define this node came from */
 	union {
@@ -59,7 +60,7 @@ struct node {
 			const struct signal *signal;  /* NULL for event(cg, NAME) */
 			const char *event;      /* event(cg, NAME) */
 			struct cgroup_decl *cgroup;   /* also N_CGROUP */
-			double window_ns;       /* set by check */
+			int64_t window_ns;      /* set by check */
 			int counter;            /* set by lower: its window counter */
 		};
 		struct param_decl *param;       /* N_PARAM */
@@ -104,7 +105,7 @@ struct action {
 	struct span assign_at;
 	struct node *value;             /* NULL when none was written */
 	struct node *hold;              /* NULL: the default */
-	double hold_ns;
+	int64_t hold_ns;
 };
 
 struct rule {
@@ -112,7 +113,7 @@ struct rule {
 	struct node *cond;
 	struct node *for_;              /* NULL: none */
 	struct vec actions;             /* struct action * */
-	double for_ns;
+	int64_t for_ns;
 	int index;
 };
 
@@ -128,10 +129,16 @@ struct policy {
 	struct vec include_dirs;        /* -I, in order */
 	const char *stdlib_dir;
 	int imports_allowed;            /* off in the fuzz harness */
-	double default_hold_ns;
+	int64_t default_hold_ns;
 };
 
+/* Expressions are at most this many levels deep, as written and after defines are
+ * expanded, so that every pass may recurse over them. */
+enum { MAX_EXPR_DEPTH = 1000 };
+
 struct node *node_new(struct policy *p, enum node_kind kind, struct span at);
+/* 1 + the depth of n's deepest operand (or argument). */
+int node_depth_above(const struct node *n);
 /* A copy of the whole tree. */
 struct node *node_clone(struct policy *p, const struct node *n);
 

@@ -3,19 +3,25 @@
  * are checked against what the kernel's hooks can take. */
 #include "passes.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
-#define DIAG (&p->diag)
-#define NS_PER_S 1e9
+#include "units.h"
 
-static const double DEFAULT_WINDOW_NS = 1 * NS_PER_S;
-static const double MIN_WINDOW_NS = 0.1 * NS_PER_S;
-static const double MAX_WINDOW_NS = 3600 * NS_PER_S;
-static const double MAX_TIME_NS = 86400 * NS_PER_S;
-static const double SMALLEST_PAGE = 4096;
+#define DIAG (&p->diag)
+#define NS_PER_S 1000000000LL
+#define NS_PER_MS 1000000LL
+
+static const int64_t DEFAULT_WINDOW_NS = 1 * NS_PER_S;
+static const int64_t MIN_WINDOW_NS = NS_PER_S / 10;
+static const int64_t MAX_WINDOW_NS = 3600 * NS_PER_S;
+static const int64_t MAX_TIME_NS = 86400 * NS_PER_S;
+static const int64_t SMALLEST_PAGE = 4096;
 enum { MAX_CGROUPS = 64 };       /* a cgroup id maps to a 64-bit mask of them */
+/* What the kernel's verifier can take (1,000,000 instructions processed per program),
+ * and BPF's jumps (at most 32767 instructions away, which bounds a function's size): the
+ * code grows with each of these (tests/lang/run-cost.sh loads a policy at all three). */
+enum { MAX_COUNTERS = 128, MAX_SIGNAL_TERMS = 600, MAX_ACTIONS = 500 };
 
 /* Reporting at a node: the notes say which define each expansion came from. */
 static void node_diag(struct policy *p, enum diag_level level, const struct node *n,
@@ -34,6 +40,8 @@ static void node_diag(struct policy *p, enum diag_level level, const struct node
 #define node_warning(p, n, ...) node_diag(p, DIAG_WARNING, n, (n)->at, __VA_ARGS__)
 
 /* Properties of trees */
+
+static const struct node *find_param_use(const struct node *n);
 
 static int has_signal(const struct node *n)
 {
@@ -60,10 +68,22 @@ static int is_arithmetic(enum vtype t)
 	return t == T_NUMBER || t == T_RATE || t == T_SIZE || t == T_DURATION;
 }
 
-/* The value of a constant expression, parameters at their defaults. */
+/* One operator of const_eval on the bytes and pages of sizes, or on values. */
+static int64_t apply_part(enum op op, int64_t a, int64_t b, int *overflow)
+{
+	static const char ops[] = { [OP_ADD] = '+', [OP_SUB] = '-', [OP_MUL] = '*', [OP_DIV] = '/',
+				    [OP_NEG] = 'n' };
+	int64_t r = 0;
+	*overflow |= value_apply(ops[op], a, b, &r) != 0;
+	return r;
+}
+
+/* The value of a constant expression, parameters at their defaults, exactly as the
+ * generated code computes it; T_ERROR if it overflows (check_ranges reports that). */
 static struct value const_eval(const struct node *n)
 {
 	struct value a, b;
+	int overflow = 0;
 	switch (n->kind) {
 	case N_QUANTITY:
 		return n->value;
@@ -71,25 +91,96 @@ static struct value const_eval(const struct node *n)
 		return n->param->value;
 	case N_UNARY:
 		a = const_eval(n->a);
-		return (struct value){ n->type, -a.v, -a.pages };
+		if (a.type == T_ERROR)
+			return a;
+		a = (struct value){ n->type, apply_part(OP_NEG, a.v, 0, &overflow),
+				    apply_part(OP_NEG, a.pages, 0, &overflow) };
+		break;
 	case N_BINARY:
 		a = const_eval(n->a);
 		b = const_eval(n->b);
-		switch (n->op) {
-		case OP_ADD: return (struct value){ n->type, a.v + b.v, a.pages + b.pages };
-		case OP_SUB: return (struct value){ n->type, a.v - b.v, a.pages - b.pages };
-		case OP_MUL:
-			if (a.type == T_NUMBER)
-				return (struct value){ n->type, a.v * b.v, a.v * b.pages };
-			return (struct value){ n->type, a.v * b.v, a.pages * b.v };
-		case OP_DIV: return (struct value){ n->type, a.v / b.v, a.pages / b.v };
-		default: break;
+		if (a.type == T_ERROR || b.type == T_ERROR)
+			return (struct value){ T_ERROR, 0, 0 };
+		if (n->op == OP_MUL && a.type == T_NUMBER) {    /* the number on the right */
+			struct value number = a;
+			a = b;
+			b = number;
 		}
+		int scaled = n->op == OP_MUL || n->op == OP_DIV;   /* b is a number */
+		a = (struct value){ n->type, apply_part(n->op, a.v, b.v, &overflow),
+				    apply_part(n->op, a.pages, scaled ? b.v : b.pages, &overflow) };
 		break;
 	default:
-		break;
+		return (struct value){ T_ERROR, 0, 0 };
 	}
-	return (struct value){ T_ERROR, 0, 0 };
+	return overflow ? (struct value){ T_ERROR, 0, 0 } : a;
+}
+
+/* Ranges: every value the generated code computes, checked not to wrap (units.h). */
+
+static int range_leaf(const struct node *n, struct range *r)
+{
+	const struct value *v = n->kind == N_PARAM ? &n->param->value : &n->value;
+	if (v->type == T_SIZE)
+		return range_of_size(v->v, v->pages, r);
+	*r = (struct range){ v->v, v->v };
+	return 0;
+}
+
+static int range_of(struct policy *p, const struct node *n, struct range *r);
+
+static int range_op(struct policy *p, const struct node *n, struct range *r)
+{
+	static const char ops[] = { [OP_ADD] = '+', [OP_SUB] = '-', [OP_MUL] = '*', [OP_DIV] = '/',
+				    [OP_NEG] = 'n' };
+	struct range a, b = { 0, 0 };
+	if (range_of(p, n->a, &a) != 0 || (n->b && range_of(p, n->b, &b) != 0))
+		return -1;
+	if (n->op > OP_NEG) {           /* conditions: 0 or 1 */
+		*r = (struct range){ 0, 1 };
+		return 0;
+	}
+	if (range_apply(ops[n->op], a, b, r) == 0)
+		return 0;
+	if (has_signal(n))
+		node_error(p, n, "this expression can overflow at run time: its values would "
+			   "not fit in 64 bits");
+	else
+		node_error(p, n, "this value is out of range: it does not fit in 64 bits");
+	diag_hint(DIAG, "values are computed in thousandths (rates in milli-events per second, "
+		  "durations in ns), and a signal can reach %lld/s", SIGNAL_MAX_EVENTS_PER_S);
+	return -1;
+}
+
+/* The range of n's run-time values; an overflow is reported at the deepest node where it
+ * happens. */
+static int range_of(struct policy *p, const struct node *n, struct range *r)
+{
+	switch (n->kind) {
+	case N_QUANTITY:
+	case N_PARAM:
+		if (range_leaf(n, r) == 0)
+			return 0;
+		node_error(p, n, "this size is out of range: it does not fit in 64 bits");
+		return -1;
+	case N_SIGNAL:
+		*r = (struct range){ 0, SIGNAL_MAX_RATE };
+		return 0;
+	case N_OVER:
+		return range_of(p, n->a, r);
+	case N_UNARY:
+	case N_BINARY:
+		return range_op(p, n, r);
+	default:
+		*r = (struct range){ 0, 0 };
+		return 0;
+	}
+}
+
+static int check_ranges(struct policy *p, const struct node *n)
+{
+	struct range r;
+	return range_of(p, n, &r);
 }
 
 /* Typing */
@@ -98,12 +189,13 @@ struct checker {
 	struct policy *p;
 };
 
-static enum vtype type_of(struct checker *c, struct node *n, double window_ns);
+static enum vtype type_of(struct checker *c, struct node *n, int64_t window_ns);
 
 static void hint_rate_literal(struct policy *p, const struct node *n)
 {
+	char buf[64];
 	if (n->kind == N_QUANTITY && n->value.type == T_NUMBER)
-		diag_hint(DIAG, "write it as a rate: %g/s", n->value.v);
+		diag_hint(DIAG, "write it as a rate: %s/s", value_str(n->value, buf, sizeof(buf)));
 	else if (n->kind == N_PARAM)
 		diag_hint(DIAG, "declare '%s' as a rate, for example 'param %s = 100/s'",
 			  n->param->name, n->param->name);
@@ -162,8 +254,12 @@ static enum vtype check_arithmetic(struct checker *c, struct node *n, enum vtype
 				diag_hint(DIAG, "compare 'a > 2 * b' rather than 'a / b > 2'");
 			return T_ERROR;
 		}
-		if (is_constant(n->b) && const_eval(n->b).v == 0) {
+		if (is_constant(n->b) && const_eval(n->b).type != T_ERROR && const_eval(n->b).v == 0) {
 			node_error(p, n->b, "division by zero");
+			const struct node *param = find_param_use(n->b);
+			if (param)
+				note_at(DIAG, param->param->at, "the value is the default of '%s'",
+					param->param->name);
 			return T_ERROR;
 		}
 		return l;
@@ -184,7 +280,7 @@ static enum vtype check_logic(struct checker *c, struct node *n, enum vtype l, e
 	return T_ERROR;
 }
 
-static enum vtype check_binary(struct checker *c, struct node *n, double window_ns)
+static enum vtype check_binary(struct checker *c, struct node *n, int64_t window_ns)
 {
 	enum vtype l = type_of(c, n->a, window_ns), r = type_of(c, n->b, window_ns);
 	if (l == T_ERROR || r == T_ERROR)
@@ -200,7 +296,7 @@ static enum vtype check_binary(struct checker *c, struct node *n, double window_
 	}
 }
 
-static enum vtype check_unary(struct checker *c, struct node *n, double window_ns)
+static enum vtype check_unary(struct checker *c, struct node *n, int64_t window_ns)
 {
 	struct policy *p = c->p;
 	enum vtype t = type_of(c, n->a, window_ns);
@@ -233,8 +329,8 @@ static enum vtype check_over(struct checker *c, struct node *n)
 				  "can change at run time");
 		return T_ERROR;
 	}
-	double ns = w->value.v;
-	if (fmod(ns, 1e6) != 0) {
+	int64_t ns = w->value.v;
+	if (ns % NS_PER_MS != 0) {
 		node_error(p, w, "windows are whole milliseconds, not %s",
 			   value_str(w->value, buf, sizeof(buf)));
 		return T_ERROR;
@@ -254,7 +350,7 @@ static enum vtype check_over(struct checker *c, struct node *n)
 	return t;
 }
 
-static enum vtype type_of(struct checker *c, struct node *n, double window_ns)
+static enum vtype type_of(struct checker *c, struct node *n, int64_t window_ns)
 {
 	enum vtype t = T_ERROR;
 	switch (n->kind) {
@@ -330,6 +426,8 @@ static void check_param(struct checker *c, struct param_decl *d)
 			   type_name(t));
 		return;
 	}
+	if (check_ranges(p, n) != 0)
+		return;
 	struct value v = const_eval(n);
 	if (t != T_NUMBER && (v.v < 0 || v.pages < 0)) {
 		node_error(p, n, "parameter '%s' cannot be negative", d->name);
@@ -340,7 +438,7 @@ static void check_param(struct checker *c, struct param_decl *d)
 }
 
 /* `for` and `hold` times: durations, parameters allowed. */
-static int check_time(struct checker *c, struct node *n, const char *what, double *ns)
+static int check_time(struct checker *c, struct node *n, const char *what, int64_t *ns)
 {
 	struct policy *p = c->p;
 	char buf[64];
@@ -354,9 +452,12 @@ static int check_time(struct checker *c, struct node *n, const char *what, doubl
 	if (t != T_DURATION) {
 		node_error(p, n, "'%s' takes a duration, not %s", what, type_name(t));
 		if (t == T_NUMBER && n->kind == N_QUANTITY)
-			diag_hint(DIAG, "write %gs or %gms", n->value.v, n->value.v);
+			diag_hint(DIAG, "write %ss or %sms", value_str(n->value, buf, sizeof(buf)),
+				  buf);
 		return 0;
 	}
+	if (check_ranges(p, n) != 0)
+		return 0;
 	struct value v = const_eval(n);
 	if (v.v < 0 || v.v > MAX_TIME_NS) {
 		node_error(p, n, "'%s %s' is out of range: 0s to 24h", what,
@@ -420,36 +521,45 @@ static int check_action_value(struct checker *c, struct action *a)
 			   k->name);
 		return 0;
 	}
+	if (check_ranges(p, n) != 0)
+		return 0;
 	struct value v = const_eval(n);
-	if (t == T_NUMBER && k->bare_unit) {
-		v = (struct value){ k->value_type, 0, v.v };  /* a bare number counts pages */
+	int fraction = 0;
+	if (t == T_NUMBER && k->bare_unit) {   /* a bare number counts pages */
+		fraction = v.v % 1000 != 0;
+		v = (struct value){ k->value_type, 0, v.v / 1000 };
 		t = k->value_type;
 	}
 	if (t != k->value_type) {
 		node_error(p, n, "%s takes %s, not %s", k->name, type_name(k->value_type),
 			   type_name(t));
 		if (t == T_NUMBER && k->value_type == T_DURATION && n->kind == N_QUANTITY)
-			diag_hint(DIAG, "write %gms", n->value.v);
+			diag_hint(DIAG, "write %sms", value_str(n->value, buf, sizeof(buf)));
 		return 0;
 	}
-	double amount = k->value_type == T_SIZE ? v.pages + ceil(v.v / SMALLEST_PAGE) : v.v;
+	int64_t amount = k->value_type == T_SIZE ?
+			 v.pages + (v.v + SMALLEST_PAGE - 1) / SMALLEST_PAGE : v.v;
 	const char *why = NULL;
-	if (k->value_type == T_SIZE && (v.pages != floor(v.pages) || v.pages < 0 || v.v < 0))
+	if (k->value_type == T_SIZE && (fraction || v.pages < 0 || v.v < 0))
 		why = "a size must be a whole, positive number of pages";
 	else if (amount < k->min)
 		why = k->too_small;
 	else if (amount > k->max)
 		why = k->too_large;
 	if (why) {
+		char number[64];
+		if (fraction)
+			snprintf(buf, sizeof(buf), "%s pages",
+				 value_str(const_eval(n), number, sizeof(number)));
 		node_error(p, n, "%s %s %s is out of range: %s", k->name, assign_str(k->assign),
-			   value_str(v, buf, sizeof(buf)), why);
+			   fraction ? buf : value_str(v, buf, sizeof(buf)), why);
 		if (n->kind == N_PARAM)
 			note_at(DIAG, n->param->at, "the value is the default of '%s'", n->param->name);
 		return 0;
 	}
-	if (k->value_type == T_DURATION && fmod(v.v, 1e6) != 0)
-		node_warning(p, n, "%s works in whole milliseconds; %s is rounded down to %.0fms",
-			     k->name, value_str(v, buf, sizeof(buf)), floor(v.v / 1e6));
+	if (k->value_type == T_DURATION && v.v % NS_PER_MS != 0)
+		node_warning(p, n, "%s works in whole milliseconds; %s is rounded down to %lldms",
+			     k->name, value_str(v, buf, sizeof(buf)), (long long)(v.v / NS_PER_MS));
 	return 1;
 }
 
@@ -508,7 +618,7 @@ static void check_rule(struct checker *c, struct rule *r)
 				   type_name(r->cond->type));
 			if (r->cond->type == T_RATE)
 				diag_hint(DIAG, "for example 'when pgscan(high) > 100/s:'");
-		} else if (!has_signal(r->cond)) {
+		} else if (check_ranges(p, r->cond) == 0 && !has_signal(r->cond)) {
 			node_warning(p, r->cond, "this condition does not depend on any signal");
 		}
 	}
@@ -533,6 +643,63 @@ static void warn_unused(struct checker *c)
 	}
 }
 
+/* The verifier's budget */
+
+struct budget {
+	const struct node *counters[MAX_COUNTERS];      /* one signal of each distinct counter */
+	int ncounters, terms, reported;
+};
+
+static int same_counter(const struct node *a, const struct node *b)
+{
+	return a->cgroup == b->cgroup && a->signal == b->signal && a->window_ns == b->window_ns &&
+	       (a->signal || strcmp(a->event, b->event) == 0);
+}
+
+static void count_signal(struct policy *p, struct budget *b, const struct node *n)
+{
+	int known = 0;
+	for (int i = 0; i < b->ncounters && !known; i++)
+		known = same_counter(b->counters[i], n);
+	if (!known && b->ncounters == MAX_COUNTERS && !b->reported++) {
+		node_error(p, n, "a policy reads at most %d distinct signals (a signal of a cgroup "
+			   "over a window): the kernel's verifier could not take more", MAX_COUNTERS);
+		diag_hint(DIAG, "use fewer windows, or the same window for signals of one cgroup");
+	} else if (!known && b->ncounters < MAX_COUNTERS) {
+		b->counters[b->ncounters++] = n;
+	}
+	if (++b->terms == MAX_SIGNAL_TERMS + 1 && !b->reported++)
+		node_error(p, n, "a policy's conditions read signals at most %d times: the kernel's "
+			   "verifier could not take more", MAX_SIGNAL_TERMS);
+}
+
+static void count_signals(struct policy *p, struct budget *b, const struct node *n)
+{
+	if (!n || n->type == T_ERROR)
+		return;
+	if (n->kind == N_SIGNAL && n->cgroup)
+		count_signal(p, b, n);
+	else {
+		count_signals(p, b, n->a);
+		count_signals(p, b, n->b);
+	}
+}
+
+static void check_budget(struct policy *p)
+{
+	struct budget b = { .ncounters = 0 };
+	int actions = 0;
+	for (int i = 0; i < p->rules.len; i++) {
+		const struct rule *r = p->rules.items[i];
+		count_signals(p, &b, r->cond);
+		for (int j = 0; j < r->actions.len && actions <= MAX_ACTIONS; j++)
+			if (++actions == MAX_ACTIONS + 1)
+				error_at(DIAG, ((const struct action *)r->actions.items[j])->at,
+					 "a policy has at most %d actions: the kernel's verifier could "
+					 "not take more", MAX_ACTIONS);
+	}
+}
+
 void check_policy(struct policy *p)
 {
 	struct checker c = { .p = p };
@@ -545,6 +712,7 @@ void check_policy(struct policy *p)
 	for (int i = 0; i < p->rules.len; i++)
 		check_rule(&c, p->rules.items[i]);
 	check_abi_overlap(&c);
+	check_budget(p);
 	if (!p->diag.hard_errors)       /* after an error, what it hid may look unused */
 		warn_unused(&c);
 }

@@ -6,12 +6,15 @@ FRONTEND_SRCS := compiler/arena.c compiler/source.c compiler/diag.c compiler/uni
 	compiler/metadata.c grammar/grammar_actions.c
 GRAMMAR_GEN := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
 FRONTEND_ALL_SRCS := $(FRONTEND_SRCS) $(GRAMMAR_GEN)
+# The sanitized builds for the tests (tests/tests.mk, runtime/hostile.mk, tests/lang/lang.mk)
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_DIR := $(BUILD)/asan
 FRONTEND_OBJS := $(FRONTEND_SRCS:%.c=$(BUILD)/%.o) $(GRAMMAR_GEN:.c=.o)
 MEMCGC_OBJS := $(BUILD)/compiler/memcgc.o $(BUILD)/compiler/emit.o
 
 CFLAGS += -Igrammar
 
-$(BUILD)/grammar/parser.c $(BUILD)/grammar/parser.h: grammar/parser.y | $(DEPS_STAMP)
+$(BUILD)/grammar/parser.c $(BUILD)/grammar/parser.h &: grammar/parser.y | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  BISON   $<"
 	@bison -Wall -Werror --defines=$(BUILD)/grammar/parser.h -o $(BUILD)/grammar/parser.c $<

@@ -30,7 +30,11 @@ static void print_snippet(FILE *out, struct span at)
 {
 	int len;
 	const char *line = src_line(at.file, at.line, &len);
-	fprintf(out, "%5d | %.*s\n      | ", at.line, len, line);
+	if (len > 0 && line[len - 1] == '\r')         /* a CRLF line: not echoed as ^M */
+		len--;
+	int width = snprintf(NULL, 0, "%d", at.line);  /* from line 100000 on: wider */
+	width = width < 5 ? 5 : width;
+	fprintf(out, "%*d | %.*s\n%*s | ", width, at.line, len, line, width, "");
 	int last = at.end_line == at.line ? at.end_col : len;
 	if (last < at.col)
 		last = at.col;
@@ -53,18 +57,18 @@ void diag_at(struct diag_sink *d, enum diag_level level, struct span at, const c
 void diag_vat(struct diag_sink *d, enum diag_level level, struct span at, const char *fmt,
 	      va_list ap)
 {
+	int counts = level == DIAG_ERROR || (level == DIAG_WARNING && d->werror);
 	if (level == DIAG_ERROR)
 		d->hard_errors++;
-	if (level == DIAG_ERROR || (level == DIAG_WARNING && d->werror))
+	if (counts)
 		d->errors++;
 	else if (level == DIAG_WARNING)
 		d->warnings++;
+	/* the error past the limit says so (muted() is already true for it) */
+	if (d->out && counts && d->errors == MAX_ERRORS_SHOWN + 1)
+		fputs("memcgc: too many errors; stopping here\n", d->out);
 	if (muted(d))
 		return;
-	if (d->errors == MAX_ERRORS_SHOWN + 1 && level == DIAG_ERROR) {
-		fputs("memcgc: too many errors; stopping here\n", d->out);
-		return;
-	}
 	if (level != DIAG_NOTE)
 		print_import_chain(d->out, at.file);
 	if (at.file)

@@ -12,6 +12,7 @@
 #include "kernel_types.h"
 #include "llvm_bpf.h"
 #include "metadata.h"
+#include "units.h"
 
 #define BPF_F_NO_PREALLOC 1U            /* uapi map flag */
 #define TICK_NS 10000000ULL             /* rules are evaluated at most every 10 ms */
@@ -43,9 +44,8 @@ struct emitter {
 	LLVMValueRef hook[8];           /* per action kind index */
 	LLVMValueRef now;               /* in the function being built */
 	LLVMValueRef key_slot, key_function;  /* see lookup_u32 */
+	LLVMValueRef cond_slot, cond_function;  /* see in_order */
 	LLVMValueRef *counter, counter_function;  /* see hoist_counters */
-	struct item_test { const char *name; LLVMValueRef is; } *items;  /* see item_is */
-	int nitems;
 };
 
 static LLVMValueRef c64(struct emitter *e, long long v)
@@ -102,17 +102,115 @@ static LLVMValueRef select64(struct emitter *e, LLVMValueRef c, LLVMValueRef a, 
 	return LLVMBuildSelect(e->b, c, a, b, "");
 }
 
-/* a / b for signed values, rounding toward zero; 0 when b is 0 (as BPF division is). */
+/* Branch-free conditions. BPF has no set-on-compare instruction: an i1 comparison becomes
+ * a jump over a move, and the verifier walks both sides of each, with registers that
+ * differ (0 and 1), so a condition of n comparisons cost it 2^n paths. Here each
+ * comparison is a 0/1 i64 computed with arithmetic, conditions combine with `&` and `|`,
+ * and a rule branches once, on the whole condition: the verifier's cost grows linearly
+ * with the condition. llvm.bpf.passthrough (an identity the optimisers do not see
+ * through, dropped by the BPF backend before instruction selection) keeps LLVM from
+ * folding the arithmetic back into a comparison. */
+static LLVMValueRef opaque(struct emitter *e, LLVMValueRef v)
+{
+	static unsigned seq;
+	LLVMTypeRef types[] = { e->m->i64, e->m->i64 };
+	unsigned id = LLVMLookupIntrinsicID("llvm.bpf.passthrough", strlen("llvm.bpf.passthrough"));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(e->m->mod, id, types, 2);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(e->m->ctx, id, types, 2);
+	LLVMValueRef args[] = { LLVMConstInt(e->m->i32, seq++, 0), v };
+	return LLVMBuildCall2(e->b, fty, fn, args, 2, "");
+}
+
+/* The sign bit of v as 0 or 1 (opaque on both sides of the shift: LLVM would make a
+ * comparison and a select of it). */
+static LLVMValueRef sign_bit(struct emitter *e, LLVMValueRef v)
+{
+	return opaque(e, LLVMBuildLShr(e->b, opaque(e, v), c64(e, 63), ""));
+}
+
+/* a < b, signed, for any a and b (the subtraction may wrap; its sign is corrected). */
+static LLVMValueRef less_signed(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef d = LLVMBuildSub(e->b, a, b, "");
+	LLVMValueRef wrapped = LLVMBuildAnd(e->b, LLVMBuildXor(e->b, a, b, ""),
+					    LLVMBuildXor(e->b, d, a, ""), "");
+	return sign_bit(e, LLVMBuildXor(e->b, d, wrapped, ""));
+}
+
+/* a < b, unsigned: the borrow out of a - b. */
+static LLVMValueRef less_unsigned(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef not_a = LLVMBuildNot(e->b, a, "");
+	LLVMValueRef borrow = LLVMBuildOr(e->b, LLVMBuildAnd(e->b, not_a, b, ""),
+					  LLVMBuildAnd(e->b, LLVMBuildOr(e->b, not_a, b, ""),
+						       LLVMBuildSub(e->b, a, b, ""), ""), "");
+	return sign_bit(e, borrow);
+}
+
+/* a != b */
+static LLVMValueRef differ(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef x = LLVMBuildXor(e->b, a, b, "");
+	return sign_bit(e, LLVMBuildOr(e->b, x, LLVMBuildNeg(e->b, x, ""), ""));
+}
+
+static LLVMValueRef flip(struct emitter *e, LLVMValueRef bit)
+{
+	return LLVMBuildXor(e->b, bit, c64(e, 1), "");
+}
+
+/* a OP b as 0 or 1, for the comparison operators. */
+static LLVMValueRef compare(struct emitter *e, enum op op, LLVMValueRef a, LLVMValueRef b)
+{
+	switch (op) {
+	case OP_LT: return less_signed(e, a, b);
+	case OP_GT: return less_signed(e, b, a);
+	case OP_LE: return flip(e, less_signed(e, b, a));
+	case OP_GE: return flip(e, less_signed(e, a, b));
+	case OP_EQ: return flip(e, differ(e, a, b));
+	default: return differ(e, a, b);
+	}
+}
+
+/* v, through a volatile stack slot: a condition's terms are then computed in the order
+ * they are written, each joined to the ones before it before the next signal is summed.
+ * Left to themselves, LLVM's optimisers and instruction scheduler gathered the terms of a
+ * long chain to join them at its end, every one live, and spilled, until then: 50 terms
+ * exceeded BPF's 512-byte stack. One slot per function. */
+static LLVMValueRef in_order(struct emitter *e, LLVMValueRef v)
+{
+	if (e->cond_function != e->m->function) {
+		e->cond_slot = lb_stack(e->m, e->u64, "cond");
+		e->cond_function = e->m->function;
+	}
+	LLVMValueRef store = LLVMBuildStore(e->b, v, e->cond_slot);
+	LLVMSetVolatile(store, 1);
+	LLVMSetAlignment(store, 8);
+	LLVMValueRef load = LLVMBuildLoad2(e->b, e->m->i64, e->cond_slot, "cond");
+	LLVMSetVolatile(load, 1);
+	LLVMSetAlignment(load, 8);
+	return load;
+}
+
+/* a / b for signed values, rounding toward zero; 0 when b is 0 (as BPF division is).
+ * Without a branch (a select per sign was a jump each): |x| = (x ^ m) - m with m the
+ * sign mask of x, and the quotient's sign put back the same way. */
 static LLVMValueRef sdiv(struct emitter *e, LLVMValueRef a, LLVMValueRef b)
 {
-	LLVMValueRef zero = c64(e, 0);
-	LLVMValueRef a_neg = LLVMBuildICmp(e->b, LLVMIntSLT, a, zero, "");
-	LLVMValueRef b_neg = LLVMBuildICmp(e->b, LLVMIntSLT, b, zero, "");
-	LLVMValueRef ua = select64(e, a_neg, LLVMBuildNeg(e->b, a, ""), a);
-	LLVMValueRef ub = select64(e, b_neg, LLVMBuildNeg(e->b, b, ""), b);
+	LLVMValueRef ma = LLVMBuildNeg(e->b, sign_bit(e, a), ""), mb = LLVMBuildNeg(e->b, sign_bit(e, b), "");
+	LLVMValueRef ua = LLVMBuildSub(e->b, LLVMBuildXor(e->b, a, ma, ""), ma, "");
+	LLVMValueRef ub = LLVMBuildSub(e->b, LLVMBuildXor(e->b, b, mb, ""), mb, "");
 	LLVMValueRef q = LLVMBuildUDiv(e->b, ua, ub, "");
-	LLVMValueRef neg = LLVMBuildXor(e->b, a_neg, b_neg, "");
-	return select64(e, neg, LLVMBuildNeg(e->b, q, ""), q);
+	LLVMValueRef m = LLVMBuildXor(e->b, ma, mb, "");
+	return LLVMBuildSub(e->b, LLVMBuildXor(e->b, q, m, ""), m, "");
+}
+
+/* min(v, most), unsigned, without a branch. */
+static LLVMValueRef clamp_unsigned(struct emitter *e, LLVMValueRef v, LLVMValueRef most)
+{
+	LLVMValueRef below = less_unsigned(e, v, most);     /* 1: keep v */
+	LLVMValueRef mask = LLVMBuildNeg(e->b, below, "");
+	return LLVMBuildAdd(e->b, most, LLVMBuildAnd(e->b, LLVMBuildSub(e->b, v, most, ""), mask, ""), "");
 }
 
 /* Data */
@@ -317,10 +415,10 @@ static LLVMValueRef gen_expr(struct emitter *e, const struct node *n);
 static LLVMValueRef gen_size_literal(struct emitter *e, struct value v)
 {
 	LLVMValueRef page = lb_load_rodata(e->m, e->page_size, e->u64);
-	LLVMValueRef bytes = c64(e, (long long)v.v);
+	LLVMValueRef bytes = c64(e, v.v);
 	LLVMValueRef pages = LLVMBuildUDiv(e->b, LLVMBuildAdd(e->b, bytes, LLVMBuildSub(e->b, page,
 					   c64(e, 1), ""), ""), page, "pages");
-	return LLVMBuildAdd(e->b, pages, c64(e, (long long)v.pages), "");
+	return LLVMBuildAdd(e->b, pages, c64(e, v.pages), "");
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)
@@ -338,19 +436,19 @@ static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 	const struct ir_counter *c = e->ir->counters.items[n->counter];
 	LLVMValueRef events = counter_events(e, c);
 	/* events per window -> milli-events per second: events * 10^6 / window in ms, the
-	 * fraction reduced first (a 1 s window is one multiply by 1000, no divide) */
+	 * fraction reduced first (a 1 s window is one multiply by 1000, no divide). The events
+	 * are clamped to SIGNAL_MAX_EVENTS_PER_S (units.h), which check.c's ranges assume. */
 	uint64_t num = 1000 * 1000, den = c->bucket_ms * IR_BUCKETS, g = gcd(num, den);
+	LLVMValueRef most = c64(e, (long long)((uint64_t)SIGNAL_MAX_EVENTS_PER_S * den / 1000));
+	events = clamp_unsigned(e, events, most);
 	LLVMValueRef rate = LLVMBuildMul(e->b, events, c64(e, (long long)(num / g)), "rate");
-	return den == g ? rate : LLVMBuildUDiv(e->b, rate, c64(e, (long long)(den / g)), "rate");
+	rate = den == g ? rate : LLVMBuildUDiv(e->b, rate, c64(e, (long long)(den / g)), "rate");
+	return in_order(e, rate);       /* a term's arithmetic starts here, not earlier */
 }
 
 static LLVMValueRef gen_binary(struct emitter *e, const struct node *n)
 {
 	LLVMValueRef a = gen_expr(e, n->a), b = gen_expr(e, n->b);
-	static const LLVMIntPredicate cmp[] = {
-		[OP_LT] = LLVMIntSLT, [OP_LE] = LLVMIntSLE, [OP_GT] = LLVMIntSGT,
-		[OP_GE] = LLVMIntSGE, [OP_EQ] = LLVMIntEQ, [OP_NE] = LLVMIntNE,
-	};
 	switch (n->op) {
 	case OP_ADD: return LLVMBuildAdd(e->b, a, b, "");
 	case OP_SUB: return LLVMBuildSub(e->b, a, b, "");
@@ -358,13 +456,13 @@ static LLVMValueRef gen_binary(struct emitter *e, const struct node *n)
 		return sdiv(e, LLVMBuildMul(e->b, a, b, ""), c64(e, IR_NUMBER_SCALE));
 	case OP_DIV:
 		return sdiv(e, LLVMBuildMul(e->b, a, c64(e, IR_NUMBER_SCALE), ""), b);
-	case OP_AND: return LLVMBuildAnd(e->b, a, b, "");
-	case OP_OR: return LLVMBuildOr(e->b, a, b, "");
-	default: return LLVMBuildICmp(e->b, cmp[n->op], a, b, "");
+	case OP_AND: return in_order(e, LLVMBuildAnd(e->b, a, b, ""));  /* 0 or 1 */
+	case OP_OR: return in_order(e, LLVMBuildOr(e->b, a, b, ""));
+	default: return compare(e, n->op, a, b);
 	}
 }
 
-/* The value of an expression: i64 in its type's encoding, or i1 for a condition. */
+/* The value of an expression: i64 in its type's encoding; a condition is 0 or 1. */
 static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
 {
 	switch (n->kind) {
@@ -379,7 +477,7 @@ static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
 	case N_OVER:
 		return gen_expr(e, n->a);
 	case N_UNARY:
-		return n->op == OP_NOT ? LLVMBuildNot(e->b, gen_expr(e, n->a), "")
+		return n->op == OP_NOT ? flip(e, gen_expr(e, n->a))
 				       : LLVMBuildNeg(e->b, gen_expr(e, n->a), "");
 	case N_BINARY:
 		return gen_binary(e, n);
@@ -390,9 +488,9 @@ static LLVMValueRef gen_expr(struct emitter *e, const struct node *n)
 }
 
 /* A duration expression in ns; a missing one is `none_ns`. */
-static LLVMValueRef gen_time(struct emitter *e, const struct node *n, double none_ns)
+static LLVMValueRef gen_time(struct emitter *e, const struct node *n, int64_t none_ns)
 {
-	return n ? gen_expr(e, n) : c64(e, (long long)none_ns);
+	return n ? gen_expr(e, n) : c64(e, none_ns);
 }
 
 /* Rules */
@@ -411,7 +509,7 @@ static void gen_rule(struct emitter *e, const struct ir_rule *r, LLVMBasicBlockR
 	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, st, "absent"), bail, found);
 	LLVMPositionBuilderAtEnd(e->b, found);
 	e->cache_events = true;
-	LLVMValueRef cond = gen_expr(e, rule->cond);
+	LLVMValueRef cond = LLVMBuildICmp(e->b, LLVMIntNE, gen_expr(e, rule->cond), c64(e, 0), "");
 	e->cache_events = false;
 	LLVMValueRef since_p = field(e, st, e->state_t, "true_since");
 	LLVMValueRef active_p = field(e, st, e->state_t, "active");
@@ -498,15 +596,11 @@ static void define_maybe_eval(struct emitter *e)
 
 /* Events */
 
-/* item == the kernel's value of `name`, built once per name in the current event. */
+/* item == the kernel's value of `name` (0 or 1, without a branch: see compare), computed
+ * where it is needed: kept for all counters, the values outgrew the stack. */
 static LLVMValueRef item_is(struct emitter *e, LLVMValueRef item, const char *name)
 {
-	for (int i = 0; i < e->nitems; i++)
-		if (strcmp(e->items[i].name, name) == 0)
-			return e->items[i].is;
-	LLVMValueRef is = LLVMBuildICmp(e->b, LLVMIntEQ, item, kt_event_item(&e->kt, name), name);
-	e->items[e->nitems++] = (struct item_test){ name, is };
-	return is;
+	return compare(e, OP_EQ, item, kt_event_item(&e->kt, name));
 }
 
 /* (item == E1 || item == E2 ...) for a counter's kernel items. */
@@ -515,7 +609,7 @@ static LLVMValueRef item_matches(struct emitter *e, LLVMValueRef item, const str
 	LLVMValueRef any = item_is(e, item, c->events[0]);
 	for (int i = 1; i < c->nevents; i++)
 		any = LLVMBuildOr(e->b, any, item_is(e, item, c->events[i]), "");
-	return any;
+	return in_order(e, any);
 }
 
 /* Adds the event to counter c if the cgroup is in c's policy cgroup and the item is c's. */
@@ -525,8 +619,8 @@ static void gen_count(struct emitter *e, const struct ir_counter *c, LLVMValueRe
 	at_line(e, c->at);
 	LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, c->cgroup), ""),
 					c64(e, 1), "");
-	LLVMValueRef hit = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
-					match, "hit");
+	LLVMValueRef hit = LLVMBuildICmp(e->b, LLVMIntNE, LLVMBuildAnd(e->b, bit, match, ""),
+					 c64(e, 0), "hit");
 	LLVMBasicBlockRef after = begin_if(e, hit, "count");
 	if (e->small) {
 		gen_counter_add(e, e->counter[c->index], bucket_ns(e, c), val, now);
@@ -541,23 +635,20 @@ static void gen_count(struct emitter *e, const struct ir_counter *c, LLVMValueRe
  * add it to every counter of a matching item in a policy cgroup the cgroup belongs to,
  * then evaluate the rules if a tick has passed. Events of items no counter reads end
  * before any map lookup, and the clock is read only for events in policy cgroups: this
- * runs for every memcg event on the machine. Each item name is compared once. */
+ * runs for every memcg event on the machine. */
 static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLVMValueRef val,
 		      LLVMValueRef given)
 {
 	lb_module *m = e->m;
 	int n = e->ir->counters.len;
-	LLVMValueRef *match = arena_alloc(&e->p->arena, sizeof(LLVMValueRef) * at_least_one(n));
-	e->items = arena_alloc(&e->p->arena, sizeof(*e->items) * at_least_one(n * SIGNAL_MAX_EVENTS));
-	e->nitems = 0;
-	LLVMValueRef any = LLVMConstInt(LLVMInt1TypeInContext(m->ctx), 0, 0);
+	LLVMValueRef any = c64(e, 0);
 	if (n > 0)   /* -g: the event path is the first signal's rule (a counter's: its own) */
 		at_line(e, ((const struct ir_counter *)e->ir->counters.items[0])->at);
 	for (int i = 0; i < n; i++)
-		any = LLVMBuildOr(e->b, any, match[i] = item_matches(e, item, e->ir->counters.items[i]), "");
+		any = in_order(e, LLVMBuildOr(e->b, any, item_matches(e, item, e->ir->counters.items[i]), ""));
 	LLVMBasicBlockRef done = lb_block(m, "event_done");
 	LLVMBasicBlockRef wanted = lb_block(m, "wanted");
-	LLVMBuildCondBr(e->b, any, wanted, done);
+	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntNE, any, c64(e, 0), ""), wanted, done);
 	LLVMPositionBuilderAtEnd(e->b, wanted);
 	LLVMValueRef key = lb_stack(m, e->u64, "id");
 	lb_store(m, id, key, 8);
@@ -576,7 +667,8 @@ static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLV
 	if (e->small)
 		hoist_counters(e, done);
 	for (int i = 0; i < n; i++)
-		gen_count(e, e->ir->counters.items[i], mask, match[i], val, now);
+		gen_count(e, e->ir->counters.items[i], mask, item_matches(e, item, e->ir->counters.items[i]),
+			  val, now);
 	gen_maybe_eval(e, now, e->small);
 	LLVMBuildBr(e->b, done);
 	LLVMPositionBuilderAtEnd(e->b, done);
@@ -584,7 +676,7 @@ static void gen_event(struct emitter *e, LLVMValueRef id, LLVMValueRef item, LLV
 
 /* Hooks */
 
-/* The value one action contributes, in the hook's unit (pages, ms, or 1). */
+/* The value one action contributes, in the hook's unit (pages, ms, or 1), at least 0. */
 static LLVMValueRef action_amount(struct emitter *e, const struct action *a)
 {
 	if (!a->value)
@@ -594,20 +686,44 @@ static LLVMValueRef action_amount(struct emitter *e, const struct action *a)
 		v = sdiv(e, v, c64(e, IR_NUMBER_SCALE));
 	if (a->kind->value_type == T_DURATION)
 		v = sdiv(e, v, c64(e, NS_PER_MS));
-	LLVMValueRef negative = LLVMBuildICmp(e->b, LLVMIntSLT, v, c64(e, 0), "");
-	return select64(e, negative, c64(e, 0), v);
+	LLVMValueRef keep = LLVMBuildSub(e->b, sign_bit(e, v), c64(e, 1), "");  /* v < 0: 0 */
+	return LLVMBuildAnd(e->b, v, keep, "");
 }
 
+/* acc combined with v, without a branch (v is 0 when the action is not in force). */
 static LLVMValueRef combine(struct emitter *e, enum combine how, LLVMValueRef acc, LLVMValueRef v)
 {
 	switch (how) {
 	case COMBINE_SUM: return LLVMBuildAdd(e->b, acc, v, "");
-	case COMBINE_MAX: return select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, v, acc, ""), v, acc);
+	case COMBINE_MAX:
+		return LLVMBuildAdd(e->b, acc, LLVMBuildMul(e->b, LLVMBuildSub(e->b, v, acc, ""),
+							    less_unsigned(e, acc, v), ""), "");
 	default: return LLVMBuildOr(e->b, acc, v, "");
 	}
 }
 
-/* u64 hook_<kind>(u64 cgroup_id, u64 now): what the kernel is told for a memcg. */
+/* 1 when action ia is in force on a cgroup of `mask`: its target is among them and its
+ * rule was active within its hold time. A failed state lookup (impossible: keys are in
+ * range) returns 0 from the hook. */
+static LLVMValueRef in_force(struct emitter *e, const struct ir_action *ia, LLVMValueRef mask,
+			     LLVMBasicBlockRef none)
+{
+	LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, ia->target), ""),
+					c64(e, 1), "");
+	LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, ia->rule));
+	LLVMBasicBlockRef have = lb_block(e->m, "state");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNull(e->b, st, ""), none, have);
+	LLVMPositionBuilderAtEnd(e->b, have);
+	LLVMValueRef last = load64(e, field(e, st, e->state_t, "last_active"), "last_active");
+	LLVMValueRef hold = gen_time(e, ia->ast->hold, e->p->default_hold_ns);
+	LLVMValueRef late = less_unsigned(e, hold, LLVMBuildSub(e->b, e->now, last, ""));
+	LLVMValueRef on = LLVMBuildAnd(e->b, differ(e, last, c64(e, 0)), flip(e, late), "");
+	return in_order(e, LLVMBuildAnd(e->b, bit, on, "in_force"));
+}
+
+/* u64 hook_<kind>(u64 cgroup_id, u64 now): what the kernel is told for a memcg. Every
+ * action adds its part without a branch (a branch per action made the verifier walk every
+ * subset of them). */
 static void define_hook(struct emitter *e, const struct action_kind *k)
 {
 	lb_module *m = e->m;
@@ -626,37 +742,21 @@ static void define_hook(struct emitter *e, const struct action_kind *k)
 	LLVMBuildRet(e->b, c64(e, 0));
 	LLVMPositionBuilderAtEnd(e->b, ours);
 	LLVMValueRef mask = load64(e, maskp, "mask");
-	LLVMValueRef acc = lb_stack(m, e->u64, "acc");
+	LLVMValueRef acc = c64(e, 0);
 	for (int i = 0; i < e->ir->actions.len; i++) {
 		const struct ir_action *ia = e->ir->actions.items[i];
 		if (ia->ast->kind != k)
 			continue;
 		at_line(e, ia->at);
-		LLVMValueRef bit = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, mask, c64(e, ia->target), ""),
-						c64(e, 1), "");
-		LLVMBasicBlockRef target = begin_if(e, LLVMBuildICmp(e->b, LLVMIntNE, bit, c64(e, 0), ""),
-						    "target");
-		LLVMValueRef st = lookup_u32(e, e->rule_states, c64(e, ia->rule));
-		LLVMBasicBlockRef have = begin_if(e, LLVMBuildIsNotNull(e->b, st, ""), "state");
-		LLVMValueRef last = load64(e, field(e, st, e->state_t, "last_active"), "last_active");
-		LLVMValueRef ever = LLVMBuildICmp(e->b, LLVMIntNE, last, c64(e, 0), "");
-		LLVMValueRef recent = LLVMBuildICmp(e->b, LLVMIntULE, LLVMBuildSub(e->b, e->now, last, ""),
-						    gen_time(e, ia->ast->hold, e->p->default_hold_ns), "");
-		LLVMBasicBlockRef in_force = begin_if(e, LLVMBuildAnd(e->b, ever, recent, ""), "in_force");
-		LLVMValueRef sum = combine(e, k->combine, load64(e, acc, "acc"), action_amount(e, ia->ast));
-		lb_store(m, sum, acc, 8);
-		end_if(e, in_force);
-		end_if(e, have);
-		end_if(e, target);
+		LLVMValueRef on = in_force(e, ia, mask, none);
+		LLVMValueRef part = LLVMBuildMul(e->b, action_amount(e, ia->ast), on, "");
+		acc = in_order(e, combine(e, k->combine, acc, part));
 	}
-	LLVMValueRef result = load64(e, acc, "result");
 	if (k->combine == COMBINE_SUM)
-		result = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, result, c64(e, MAX_PAGES), ""),
-				  c64(e, MAX_PAGES), result);
+		acc = clamp_unsigned(e, acc, c64(e, MAX_PAGES));
 	if (k->value_type == T_DURATION)
-		result = select64(e, LLVMBuildICmp(e->b, LLVMIntUGT, result, c64(e, MAX_DELAY_MS), ""),
-				  c64(e, MAX_DELAY_MS), result);
-	LLVMBuildRet(e->b, result);
+		acc = clamp_unsigned(e, acc, c64(e, MAX_DELAY_MS));
+	LLVMBuildRet(e->b, acc);
 }
 
 /* Programs */

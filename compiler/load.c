@@ -9,13 +9,14 @@
 #include "parse.h"
 
 enum { MAX_POLICY_FILE = 16 << 20 };
+enum { MAX_IMPORT_DEPTH = 100 };        /* files importing one another, the main one first */
 
 void policy_init(struct policy *p, FILE *diag_out)
 {
 	memset(p, 0, sizeof(*p));
 	p->diag.out = diag_out;
 	p->imports_allowed = 1;
-	p->default_hold_ns = 1e9;
+	p->default_hold_ns = 1000000000;
 }
 
 void policy_free(struct policy *p)
@@ -23,27 +24,52 @@ void policy_free(struct policy *p)
 	arena_free(&p->arena);
 }
 
-/* Reads a whole regular file into the arena; NULL with errno set on failure. */
+/* Reads the rest of f into the arena, at most MAX_POLICY_FILE bytes: regular files,
+ * pipes, /dev/stdin and /proc files alike (the size stat gives is not trusted). */
+static char *read_stream(struct arena *a, FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap), *grown;
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap > MAX_POLICY_FILE)
+			break;
+		grown = realloc(buf, cap * 2);
+		if (!grown)
+			free(buf);
+		buf = grown;
+		cap *= 2;
+	}
+	int err = !buf ? ENOMEM : ferror(f) ? EIO : n > MAX_POLICY_FILE ? EFBIG : 0;
+	char *text = err ? NULL : arena_alloc(a, n + 1);
+	if (text)
+		memcpy(text, buf, n);
+	free(buf);
+	*len = n;
+	errno = err;
+	return text;
+}
+
+/* Reads a whole file (`-`: standard input) into the arena; NULL with errno set on
+ * failure. A directory is refused. */
 static char *read_file(struct arena *a, const char *path, size_t *len)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
+	int is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	if (!f)
 		return NULL;
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_POLICY_FILE) {
-		int err = S_ISDIR(st.st_mode) ? EISDIR : st.st_size > MAX_POLICY_FILE ? EFBIG : EINVAL;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!is_stdin)
+			fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	char *text = read_stream(a, f, len);
+	int err = errno;
+	if (!is_stdin)
 		fclose(f);
-		errno = err;
-		return NULL;
-	}
-	char *text = arena_alloc(a, (size_t)st.st_size + 1);
-	*len = fread(text, 1, (size_t)st.st_size, f);
-	int failed = ferror(f);
-	fclose(f);
-	if (failed) {
-		errno = EIO;
-		return NULL;
-	}
+	errno = err;
 	return text;
 }
 
@@ -73,6 +99,7 @@ static struct src_file *new_file(struct policy *p, const char *path, const char 
 struct chain {
 	const struct src_file *file;
 	const struct chain *outer;
+	int depth;                      /* the main file: 1 */
 };
 
 static void load_items(struct policy *p, struct src_file *f, const struct chain *outer);
@@ -181,6 +208,11 @@ static void load_import(struct policy *p, const struct item *it, const struct sr
 	}
 	if (already_loaded(p, real))
 		return;
+	if (c->depth >= MAX_IMPORT_DEPTH) {
+		error_at(&p->diag, it->at, "imports are nested too deeply: more than %d files, each "
+			 "imported by the one before", MAX_IMPORT_DEPTH);
+		return;
+	}
 	size_t len;
 	char *text = read_file(&p->arena, path, &len);
 	if (!text) {
@@ -195,7 +227,7 @@ static void load_import(struct policy *p, const struct item *it, const struct sr
 
 static void load_items(struct policy *p, struct src_file *f, const struct chain *outer)
 {
-	struct chain here = { f, outer };
+	struct chain here = { f, outer, outer ? outer->depth + 1 : 1 };
 	struct vec items = { 0 };
 	parse_file(p, f, &items);
 	for (int i = 0; i < items.len; i++) {

@@ -3,10 +3,9 @@
  * is worked out. */
 #include "lower.h"
 
-#include <math.h>
 #include <string.h>
 
-#define NS_PER_MS 1000000.0
+#define NS_PER_MS 1000000
 
 int action_index(const struct action_kind *k)
 {
@@ -18,13 +17,8 @@ int action_index(const struct action_kind *k)
 
 int64_t ir_encode(struct value v)
 {
-	switch (v.type) {
-	case T_RATE: return llround(v.v * IR_RATE_SCALE);
-	case T_NUMBER: return llround(v.v * IR_NUMBER_SCALE);
-	case T_SIZE: return llround(v.pages + ceil(v.v / 4096));
-	case T_DURATION: return llround(v.v);
-	default: return 0;
-	}
+	/* sizes: pages of 4 KiB (check_ranges made sure that this cannot overflow) */
+	return v.type == T_SIZE ? v.pages + (v.v + 4095) / 4096 : v.v;
 }
 
 static uint64_t fnv1a64(uint64_t h, const char *s, size_t len)
@@ -47,7 +41,7 @@ static int same_counter(const struct ir_counter *c, const struct node *sig, uint
 static int counter_for(struct policy *p, struct policy_ir *ir, const struct node *sig,
 		       struct span rule)
 {
-	uint64_t window_ms = (uint64_t)llround(sig->window_ns / NS_PER_MS);
+	uint64_t window_ms = (uint64_t)(sig->window_ns / NS_PER_MS);
 	for (int i = 0; i < ir->counters.len; i++)
 		if (same_counter(ir->counters.items[i], sig, window_ms))
 			return i;

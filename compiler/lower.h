@@ -13,6 +13,7 @@ enum { IR_MAX_CGROUPS = 64 };   /* a cgroup id maps to a 64-bit mask of policy c
 /* Encodings of values at run time (rodata parameters, metadata, BPF arithmetic). */
 #define IR_RATE_SCALE   1000    /* rates: milli-events per second */
 #define IR_NUMBER_SCALE 1000    /* plain numbers: thousandths */
+/* (struct value holds constants in these encodings already: see types.h) */
 /* sizes: pages (memcg-run converts bytes with the running kernel's page size);
  * durations: nanoseconds. */
 

@@ -57,6 +57,24 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
+/* After getopt's '?': a short option is named by optopt (argv[optind - 1] is not its
+ * word in the middle of `-x.mcp`, and is argv[0] when that is the first); a long option
+ * is the whole word before optind. */
+static int option_error(int argc, char **argv)
+{
+	char name[3] = { '-', (char)optopt, 0 };
+	if (optopt > 0 && optopt < 128 && strchr("oIO", optopt))
+		return usage_error("option '%s' needs a value", name);
+	if (optopt > 0 && optopt < 128) {
+		int rc = usage_error("unknown option '%s'", name);
+		for (int i = 1; i < argc; i++)
+			if (argv[i][0] == '-' && argv[i][1] == optopt && strlen(argv[i]) > 2)
+				fprintf(stderr, "hint: for a file named '%s', write './%s'\n", argv[i], argv[i]);
+		return rc;
+	}
+	return usage_error("unknown or incomplete option '%s'", optind > 1 ? argv[optind - 1] : "?");
+}
+
 static int parse_emit(struct options *o, const char *what)
 {
 	if (strcmp(what, "ast") == 0)
@@ -134,7 +152,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct arena *a)
 			break;
 		case OPT_VERSION: printf("memcgc %s\n", MEMCGC_VERSION); exit(0);
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return option_error(argc, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -61,7 +61,7 @@ static const char *vtype_word(enum vtype type)
 {
 	static const char *const words[] = {
 		[T_NUMBER] = "number", [T_RATE] = "rate", [T_SIZE] = "size",
-		[T_DURATION] = "duration",
+		[T_DURATION] = "duration", [T_BOOL] = "condition",
 	};
 	return type < sizeof(words) / sizeof(words[0]) && words[type] ? words[type] : "invalid";
 }
@@ -92,8 +92,13 @@ static void put_declarations(struct text *t, struct policy *p)
 	}
 	for (int i = 0; i < p->params.len; i++) {
 		const struct param_decl *d = p->params.items[i];
-		put(t, "param %d %s %s %lld %.17g %.17g ", d->index, d->name, vtype_word(d->value.type),
-		    (long long)ir_encode(d->value), d->value.v, d->value.pages);
+		put(t, "param %d %s %s %lld ", d->index, d->name, vtype_word(d->value.type),
+		    (long long)ir_encode(d->value));
+		if (d->value.type == T_RATE || d->value.type == T_NUMBER)   /* thousandths */
+			put(t, "%.17g", (double)d->value.v / 1000);
+		else
+			put(t, "%lld", (long long)d->value.v);
+		put(t, " %lld ", (long long)d->value.pages);
 		put_quoted(t, value_str(d->value, buf, sizeof(buf)));
 		put(t, "\n");
 	}
@@ -125,7 +130,7 @@ static void put_signal_term(struct text *t, const struct policy_ir *ir, int rule
 		snprintf(term, sizeof(term), "event(%s, %s)", n->cgroup->name, c->events[0]);
 	if (c->window_ms != 1000)
 		snprintf(term + strlen(term), sizeof(term) - strlen(term), " over %s",
-			 value_str((struct value){ T_DURATION, (double)c->window_ms * 1e6, 0 }, window,
+			 value_str((struct value){ T_DURATION, (int64_t)c->window_ms * 1000000, 0 }, window,
 				   (int)sizeof(window)));
 	put(t, "term %d signal %d ", rule, c->index);
 	put_quoted(t, term);
@@ -153,10 +158,11 @@ static void put_terms(struct text *t, const struct policy_ir *ir, int rule, cons
 	put_terms(t, ir, rule, n->b, seen);
 }
 
-/* A constant expression in postfix, in the run-time encoding, as the BPF code computes it:
+/* An expression in postfix, in the run-time encoding, as the BPF code computes it:
  * `pN` parameter N, `kN` the integer N, `zB+P` a size of B bytes and P pages (pages with
- * the running kernel's page size), `+ - * / neg` (`*` and `/` rescale by 1000, one side
- * being a number in thousandths). */
+ * the running kernel's page size), `s` a signal's rate, `+ - * / neg` (`*` and `/`
+ * rescale by 1000, one side being a number in thousandths), `c` a comparison or `and`/`or`
+ * of the two values before it, `!` `not`. */
 static void put_rpn(struct text *t, const struct node *n)
 {
 	static const char *const ops[] = { [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*",
@@ -167,18 +173,24 @@ static void put_rpn(struct text *t, const struct node *n)
 		break;
 	case N_QUANTITY:
 		if (n->value.type == T_SIZE)
-			put(t, " z%.0f+%.0f", n->value.v, n->value.pages);
+			put(t, " z%lld+%lld", (long long)n->value.v, (long long)n->value.pages);
 		else
 			put(t, " k%lld", (long long)ir_encode(n->value));
 		break;
+	case N_SIGNAL:
+		put(t, " s");
+		break;
+	case N_OVER:
+		put_rpn(t, n->a);
+		break;
 	case N_UNARY:
 		put_rpn(t, n->a);
-		put(t, " neg");
+		put(t, n->op == OP_NOT ? " !" : " neg");
 		break;
 	case N_BINARY:
 		put_rpn(t, n->a);
 		put_rpn(t, n->b);
-		put(t, " %s", n->op < sizeof(ops) / sizeof(ops[0]) && ops[n->op] ? ops[n->op] : "?");
+		put(t, " %s", n->op < sizeof(ops) / sizeof(ops[0]) && ops[n->op] ? ops[n->op] : "c");
 		break;
 	default:
 		put(t, " ?");
@@ -214,6 +226,7 @@ static void put_rules(struct text *t, struct policy *p, const struct policy_ir *
 		unsigned char *seen = arena_alloc(&p->arena, (size_t)(ir->counters.len + p->params.len + 1));
 		put_terms(t, ir, r->index, r->ast->cond, seen);
 		put_expr_rpn(t, "rule", r->index, "for", r->ast->for_);
+		put_expr_rpn(t, "rule", r->index, "cond", r->ast->cond);
 	}
 	for (int i = 0; i < ir->actions.len; i++) {
 		const struct ir_action *a = ir->actions.items[i];

@@ -204,6 +204,7 @@ static struct node *substitute(struct resolver *r, const struct node *body, stru
 	}
 	if (c->kind == N_SIGNAL)
 		c->cgroup = c->a && c->a->kind == N_CGROUP ? c->a->cgroup : NULL;
+	c->depth = node_depth_above(c);
 	return c;
 }
 
@@ -233,6 +234,12 @@ static struct node *expand(struct resolver *r, struct define_decl *d, struct nod
 	}
 	r->failed = 0;
 	struct node *n = substitute(r, d->body, &call->args, call);
+	if (n && !r->failed && n->depth > MAX_EXPR_DEPTH) {
+		error_at(DIAG, call->at, "this use of '%s' expands to an expression nested too "
+			 "deeply: %d levels, at most %d", d->name, n->depth, MAX_EXPR_DEPTH);
+		note_at(DIAG, d->at, "'%s' is defined here", d->name);
+		return NULL;
+	}
 	return r->failed ? NULL : n;
 }
 
@@ -256,6 +263,20 @@ static struct node *cgroup_argument(struct resolver *r, struct node *arg, const 
 	return NULL;
 }
 
+/* event(PGSCAN_DIRECT, high): the event name first and a cgroup second. */
+static int swapped_event_args(struct resolver *r, const struct node *call)
+{
+	struct policy *p = r->p;
+	const struct node *first = call->args.items[0], *second = call->args.items[1];
+	if (first->kind != N_NAME || second->kind != N_NAME ||
+	    define_param(r->in_define, first->name) >= 0 || FIND(p, cgroups, cgroup_decl, first->name) ||
+	    !(FIND(p, cgroups, cgroup_decl, second->name) || define_param(r->in_define, second->name) >= 0))
+		return 0;
+	error_at(DIAG, call->at, "the arguments of event are swapped: the cgroup comes first");
+	diag_hint(DIAG, "write event(%s, %s)", second->name, first->name);
+	return 1;
+}
+
 static struct node *make_signal(struct resolver *r, struct node *call, const struct signal *s)
 {
 	struct policy *p = r->p;
@@ -271,6 +292,8 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	struct node *n = node_new(p, N_SIGNAL, call->at);
 	n->expanded_from = call->expanded_from;
 	n->signal = s;
+	if (!s && swapped_event_args(r, call))
+		return NULL;
 	if (!s) {
 		struct node *name = call->args.items[1];
 		if (name->kind != N_NAME) {
@@ -280,6 +303,11 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 			return NULL;
 		}
 		n->event = name->name;
+		if (vm_event_is_node_stat(n->event)) {
+			error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 "
+				 "to 6.18, not a vm_event_item: memcg events never count it", n->event);
+			return NULL;
+		}
 		if (!vm_event_known(n->event)) {
 			int count;
 			const char *const *names = vm_event_names(&count);
@@ -295,6 +323,7 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	if (!n->a)
 		return NULL;
 	n->cgroup = n->a->kind == N_CGROUP ? n->a->cgroup : NULL;
+	n->depth = node_depth_above(n);
 	return n;
 }
 
@@ -366,6 +395,23 @@ static struct node *resolve_name(struct resolver *r, struct node *n)
 
 static struct node *resolve_node(struct resolver *r, struct node *n);
 
+/* n with its depth after its operands were resolved (defines expanded), or NULL after
+ * an error when that is past MAX_EXPR_DEPTH. */
+static struct node *deep_enough(struct resolver *r, struct node *n)
+{
+	struct policy *p = r->p;
+	n->depth = node_depth_above(n);
+	if (n->depth <= MAX_EXPR_DEPTH)
+		return n;
+	const struct node *inner = n->a->depth >= (n->b ? n->b->depth : 0) ? n->a : n->b;
+	if (inner->depth == MAX_EXPR_DEPTH) {   /* report once, where the limit is crossed */
+		error_at(DIAG, n->at, "with its defines expanded, this expression is nested too "
+			 "deeply: more than %d levels", MAX_EXPR_DEPTH);
+		diag_hint(DIAG, "a long chain of operators counts one level per operator");
+	}
+	return NULL;
+}
+
 /* Resolves a tree in place where it can; returns the node that takes its place. After an
  * error (reported) that is a node of type T_ERROR, which later passes pass over quietly. */
 static struct node *resolve(struct resolver *r, struct node *n)
@@ -387,12 +433,12 @@ static struct node *resolve_node(struct resolver *r, struct node *n)
 		return resolve_call(r, n);
 	case N_UNARY:
 		n->a = resolve(r, n->a);
-		return failed(n->a) ? NULL : n;
+		return failed(n->a) ? NULL : deep_enough(r, n);
 	case N_BINARY:
 	case N_OVER:
 		n->a = resolve(r, n->a);
 		n->b = resolve(r, n->b);
-		return failed(n->a) || failed(n->b) ? NULL : n;
+		return failed(n->a) || failed(n->b) ? NULL : deep_enough(r, n);
 	default:
 		return n;
 	}

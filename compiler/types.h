@@ -2,6 +2,8 @@
 #ifndef MEMCGC_TYPES_H
 #define MEMCGC_TYPES_H
 
+#include <stdint.h>
+
 enum vtype {
 	T_ERROR,        /* already reported: stays quiet from here on */
 	T_NUMBER,       /* a plain number: a factor or a count */
@@ -12,12 +14,14 @@ enum vtype {
 	T_CGROUP,       /* a policy cgroup, only as an argument */
 };
 
-/* A constant in base units. Sizes keep pages apart from bytes because the page size is
- * known only at load time: the value is `v` bytes plus `pages` pages. */
+/* A constant, exactly, in the encoding the run-time code computes with: rates in
+ * milli-events per second, numbers in thousandths, durations in ns, sizes in bytes. Sizes
+ * keep pages apart from bytes because the page size is known only at load time: the value
+ * is `v` bytes plus `pages` pages. */
 struct value {
 	enum vtype type;
-	double v;
-	double pages;
+	int64_t v;
+	int64_t pages;
 };
 
 /* "a rate", "a size", ... for messages. */

@@ -55,19 +55,6 @@ static struct node *quantity(struct lexer *lx, struct span at, struct value v, c
 	return n;
 }
 
-/* The number at the start of `text` (digits, `_` separators and one decimal point). */
-static double number_prefix(const char *text, int *len)
-{
-	char digits[64];
-	int n = 0, i = 0;
-	for (; text[i] && (text[i] == '_' || text[i] == '.' || (text[i] >= '0' && text[i] <= '9')); i++)
-		if (text[i] != '_' && n < (int)sizeof(digits) - 1)
-			digits[n++] = text[i];
-	digits[n] = 0;
-	*len = i;
-	return strtod(digits, NULL);
-}
-
 static void hint_units(struct lexer *lx, const char *word)
 {
 	int n;
@@ -106,32 +93,47 @@ static char next_char(const struct lexer *lx)
 	return p < end ? *p : 0;
 }
 
+/* NUMBER UNIT exactly, or an error saying why it cannot be. */
+static int exact_quantity(struct lexer *lx, MCP_STYPE *val, struct span at, struct decimal number,
+			  const struct unit *u, int is_rate, const char *word, const char *text, int len)
+{
+	struct value v;
+	const char *why;
+	int rc = quantity_value(number, u, is_rate, &v, &why);
+	if (rc != 0)
+		error_at(DIAG, at, "'%.*s' %s: %s", len, text,
+			 rc == -1 ? "is out of range" : "cannot be held exactly", why);
+	val->node = quantity(lx, at, v, word);
+	return QUANTITY;
+}
+
 int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len,
 		 int is_rate)
 {
 	int numlen;
-	double number = number_prefix(text, &numlen);
+	struct decimal number;
+	const char *why;
+	int bad_number = number_parse(text, &numlen, &number, &why);
 	const char *p = text + numlen;
 	while (*p == ' ' || *p == '\t' || (is_rate && *p == '/'))
 		p++;
 	int spaced = p != text + numlen && !is_rate;
 	const char *word = p < text + len ? arena_strndup(&P->arena, p, (size_t)(text + len - p)) : NULL;
 
-	if (!isfinite(number) || number > 1e18) {
-		error_at(DIAG, *loc, "number too large");
+	if (bad_number) {
+		error_at(DIAG, *loc, "%s", why);
+		if (strcmp(why, "number too large") == 0)
+			diag_hint(DIAG, "numbers are at most 10^18 (1_000_000_000_000_000_000)");
 		val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
 		return QUANTITY;
 	}
 	if (!word) {
 		lx->plain_number = *loc;
-		val->node = quantity(lx, *loc, (struct value){ T_NUMBER, number, 0 }, NULL);
-		return QUANTITY;
+		return exact_quantity(lx, val, *loc, number, NULL, 0, NULL, text, numlen);
 	}
 	const struct unit *u = is_rate ? rate_unit_find(word) : unit_find(word);
-	if (u) {
-		val->node = quantity(lx, *loc, unit_value(number, u, is_rate), word);
-		return QUANTITY;
-	}
+	if (u)
+		return exact_quantity(lx, val, *loc, number, u, is_rate, word, text, len);
 	if (looks_like_unit(word) && !(is_rate && spaced_rate(text)) && next_char(lx) != '(') {
 		error_at(DIAG, *loc, "unknown %sunit '%s'", is_rate ? "rate " : "", word);
 		if (is_rate)
@@ -145,8 +147,7 @@ int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char 
 		/* `100 / scale`, `3 for 2s`: the word is not ours, give back all but the number */
 		lexer_rescan(lx->scanner, loc, numlen);
 		lx->plain_number = *loc;
-		val->node = quantity(lx, *loc, (struct value){ T_NUMBER, number, 0 }, NULL);
-		return QUANTITY;
+		return exact_quantity(lx, val, *loc, number, NULL, 0, NULL, text, numlen);
 	}
 	error_at(DIAG, *loc, "unknown unit '%s'", word);
 	hint_units(lx, word);
@@ -304,13 +305,46 @@ void set_action_hold(struct lexer *lx, struct action *a, struct node *hold, stru
 	a->hold = hold;
 }
 
+/* An operand already past MAX_EXPR_DEPTH (an error leaf), or NULL. */
+static struct node *too_deep(struct node *const *ops, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (ops[i] && ops[i]->depth > MAX_EXPR_DEPTH)
+			return ops[i];
+	return NULL;
+}
+
+/* n, one level above its operands; past MAX_EXPR_DEPTH an error at `where` (the operand
+ * that went one level too far) and an error leaf instead, which every node above gives
+ * back in turn: no tree grows past the limit, and the error is reported once. */
+static struct node *bounded(struct lexer *lx, struct node *n, struct span where)
+{
+	struct node *ops[] = { n->a, n->b };
+	struct node *deep = too_deep(ops, 2);
+	for (int i = 0; !deep && n->kind == N_CALL && i < n->args.len; i++)
+		deep = too_deep((struct node **)&n->args.items[i], 1);
+	if (deep)
+		return deep;
+	n->depth = node_depth_above(n);
+	if (n->depth <= MAX_EXPR_DEPTH)
+		return n;
+	error_at(DIAG, where, "this expression is nested too deeply: more than %d levels",
+		 MAX_EXPR_DEPTH);
+	diag_hint(DIAG, "a long chain of operators counts one level per operator; name parts "
+		  "of it with define");
+	struct node *bad = node_new(P, N_QUANTITY, n->at);
+	bad->value.type = T_ERROR;
+	bad->depth = MAX_EXPR_DEPTH + 1;
+	return bad;
+}
+
 struct node *new_binary(struct lexer *lx, int op, struct node *l, struct node *r, struct span at)
 {
 	struct node *n = node_new(P, N_BINARY, span_join(l->at, r->at));
 	n->op = (enum op)op;
 	n->a = l;
 	n->b = r;
-	return n;
+	return bounded(lx, n, l->depth >= r->depth ? at : r->at);
 }
 
 struct node *new_unary(struct lexer *lx, int op, struct node *x, struct span at)
@@ -318,7 +352,7 @@ struct node *new_unary(struct lexer *lx, int op, struct node *x, struct span at)
 	struct node *n = node_new(P, N_UNARY, at);
 	n->op = (enum op)op;
 	n->a = x;
-	return n;
+	return bounded(lx, n, at);
 }
 
 struct node *new_over(struct lexer *lx, struct node *x, struct node *window, struct span at)
@@ -326,7 +360,7 @@ struct node *new_over(struct lexer *lx, struct node *x, struct node *window, str
 	struct node *n = node_new(P, N_OVER, at);
 	n->a = x;
 	n->b = window;
-	return n;
+	return bounded(lx, n, at);
 }
 
 struct node *new_name(struct lexer *lx, const char *name, struct span at)
@@ -341,7 +375,7 @@ struct node *new_call(struct lexer *lx, const char *name, struct vec *args, stru
 	struct node *n = node_new(P, N_CALL, at);
 	n->name = name;
 	n->args = *args;
-	return n;
+	return bounded(lx, n, at);
 }
 
 /* Syntax errors */
@@ -364,6 +398,21 @@ static int is_comparison(const char *name)
 		if (strcmp(ops[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+/* A keyword written with capitals (`When`, `CGROUP`): the keyword, else NULL. */
+static const char *capitalised_keyword(const char *text)
+{
+	char lower[16];
+	size_t n = strlen(text);
+	if (n >= sizeof(lower))
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (char)tolower((unsigned char)text[i]);
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (strcmp(keywords[i].word, lower) == 0 && strcmp(text, lower) != 0)
+			return keywords[i].word;
+	return NULL;
 }
 
 static int expects(const char *const *expected, int n, const char *name)
@@ -401,6 +450,10 @@ void report_syntax_error(struct lexer *lx, struct span at, const char *unexpecte
 	if (is_name && after_plain_number && unit_like) {
 		diag_hint(DIAG, "'%s' is not a unit", text);
 		hint_units(lx, text);
+	} else if (is_name && capitalised_keyword(text)) {
+		diag_hint(DIAG, "keywords are lower case: write '%s'", capitalised_keyword(text));
+	} else if (strcmp(unexpected, "'='") == 0) {
+		diag_hint(DIAG, "to compare, write '=='");
 	} else if (is_name && expects(expected, nexpected, "':'")) {
 		diag_hint(DIAG, "a rule's condition ends with ':' before its actions");
 	} else if (is_name && expects(expected, nexpected, "'when'")) {

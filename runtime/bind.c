@@ -314,33 +314,36 @@ int bind_scan(struct binding *b, int *added, int *removed)
 	return add + del;
 }
 
-int64_t bind_size_pages(double bytes, double pages, long page_size)
+int64_t bind_size_pages(int64_t bytes, int64_t pages, long page_size)
 {
-	return llround(pages + ceil(bytes / (double)page_size));
+	return pages + (bytes + page_size - 1) / page_size;
+}
+
+/* A size in pages of this machine, or -1 when it does not fit (units.h range_of_size). */
+static int size_pages(int64_t bytes, int64_t pages, long page_size, int64_t *out)
+{
+	struct range r;
+	if (range_of_size(bytes, pages, &r) != 0)
+		return -1;
+	*out = bind_size_pages(bytes, pages, page_size);
+	return 0;
 }
 
 int bind_param(const struct meta_param *p, const char *text, long page_size, int64_t *encoded,
 	       char *why, int size)
 {
-	char *end;
-	errno = 0;
-	double number = strtod(text, &end);
-	if (end == text || errno || !isfinite(number)) {
-		snprintf(why, (size_t)size, "--set %s=%s: not a number", p->name, text);
+	struct value v;
+	const char *reason, *word;
+	if (quantity_parse(text, &v, &reason, &word) != 0) {
+		const char *alias = word ? unit_alias(word) : NULL;
+		if (word)
+			snprintf(why, (size_t)size, "--set %s=%s: unknown unit '%s'%s%s%s", p->name, text,
+				 word, alias ? " (did you mean '" : "", alias ? alias : "",
+				 alias ? "'?)" : "");
+		else
+			snprintf(why, (size_t)size, "--set %s=%s: %s", p->name, text, reason);
 		return -1;
 	}
-	while (*end == ' ')
-		end++;
-	int is_rate = *end == '/';
-	const char *word = is_rate ? end + 1 : end;
-	const struct unit *u = !*word ? NULL : is_rate ? rate_unit_find(word) : unit_find(word);
-	if (*word && !u) {
-		const char *alias = unit_alias(word);
-		snprintf(why, (size_t)size, "--set %s=%s: unknown unit '%s'%s%s%s", p->name, text, word,
-			 alias ? " (did you mean '" : "", alias ? alias : "", alias ? "'?)" : "");
-		return -1;
-	}
-	struct value v = u ? unit_value(number, u, is_rate) : (struct value){ T_NUMBER, number, 0 };
 	static const char *const types[] = { [T_NUMBER] = "number", [T_RATE] = "rate",
 					     [T_SIZE] = "size", [T_DURATION] = "duration" };
 	if (v.type > T_DURATION || strcmp(types[v.type], p->type) != 0) {
@@ -348,73 +351,86 @@ int bind_param(const struct meta_param *p, const char *text, long page_size, int
 			 text, p->name, p->type, p->text, type_name(v.type));
 		return -1;
 	}
-	if (v.type != T_NUMBER && (v.v < 0 || v.pages < 0)) {
-		snprintf(why, (size_t)size, "--set %s=%s: cannot be negative", p->name, text);
+	*encoded = v.v;
+	if (v.type == T_SIZE && size_pages(v.v, v.pages, page_size, encoded) != 0) {
+		snprintf(why, (size_t)size, "--set %s=%s: out of range: a size is at most "
+			 "9223372036854775807 B or pages", p->name, text);
 		return -1;
-	}
-	switch (v.type) {
-	case T_RATE: *encoded = llround(v.v * IR_RATE_SCALE); break;
-	case T_NUMBER: *encoded = llround(v.v * IR_NUMBER_SCALE); break;
-	case T_SIZE: *encoded = bind_size_pages(v.v, v.pages, page_size); break;
-	default: *encoded = llround(v.v); break;
 	}
 	return 0;
 }
 
-/* a / b rounding toward zero, 0 when b is 0: BPF's division (compiler/emit.c sdiv). */
-static int64_t div0(int64_t a, int64_t b)
+/* An operator token: + - * / neg (range_apply), c (a comparison, `and`, `or`: 0 or 1),
+ * ! (`not`). */
+static int range_token_op(const char *op, struct range *stack, int *n)
 {
-	return b ? a / b : 0;
-}
-
-static int apply_op(const char *op, int64_t *stack, int *n)
-{
-	static const char *const ops[] = { "+", "-", "*", "/" };
-	if (strcmp(op, "neg") == 0 && *n >= 1) {
-		stack[*n - 1] = -stack[*n - 1];
-		return 0;
-	}
-	for (int i = 0; i < 4 && *n >= 2; i++) {
-		if (strcmp(op, ops[i]) != 0)
+	static const struct { const char *word; char op; int arity; } ops[] = {
+		{ "+", '+', 2 }, { "-", '-', 2 }, { "*", '*', 2 }, { "/", '/', 2 }, { "neg", 'n', 1 },
+		{ "c", 'c', 2 }, { "!", '!', 1 },
+	};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(op, ops[i].word) != 0)
 			continue;
-		int64_t a = stack[*n - 2], b = stack[*n - 1];
-		int64_t results[] = { a + b, a - b, div0(a * b, IR_NUMBER_SCALE),
-				      div0(a * IR_NUMBER_SCALE, b) };
-		stack[*n - 2] = results[i];
-		(*n)--;
+		if (*n < ops[i].arity)
+			return -1;
+		struct range a = stack[*n - ops[i].arity], b = stack[*n - 1], r = { 0, 1 };
+		if (ops[i].op != 'c' && ops[i].op != '!' && range_apply(ops[i].op, a, b, &r) != 0)
+			return -2;
+		*n -= ops[i].arity - 1;
+		stack[*n - 1] = r;
 		return 0;
 	}
 	return -1;
 }
 
-int bind_eval(const char *rpn, const int64_t *params, int nparams, long page_size,
-	      int64_t *value, uint64_t *uses)
+/* One token of an `expr` record, pushed as the range of values it stands for; the ops go
+ * through range_apply (units.h), the check memcgc makes. 0, -1 malformed, -2 overflow. */
+static int range_token(const char *word, const int64_t *params, int nparams, long page_size,
+		       struct range *stack, int *n, uint64_t *uses)
 {
-	int64_t stack[32];
-	int n = 0;
-	char word[64];
-	*uses = 0;
-	for (const char *s = rpn; *s; s += strspn(s, " ")) {
-		size_t len = strcspn(s, " ");
-		snprintf(word, sizeof(word), "%.*s", (int)len, s);
-		s += len;
-		double bytes, pages;
-		int index;
-		if (n == 32)
-			return -1;
-		if (sscanf(word, "p%d", &index) == 1 && index >= 0 && index < nparams) {
-			stack[n++] = params[index];
-			*uses |= index < 64 ? 1ULL << index : 0;
-		} else if (word[0] == 'k') {
-			stack[n++] = strtoll(word + 1, NULL, 10);
-		} else if (sscanf(word, "z%lf+%lf", &bytes, &pages) == 2) {
-			stack[n++] = bind_size_pages(bytes, pages, page_size);
-		} else if (apply_op(word, stack, &n) != 0) {
-			return -1;
-		}
+	long long bytes, pages;
+	int index;
+	if (sscanf(word, "p%d", &index) == 1 && index >= 0 && index < nparams) {
+		stack[(*n)++] = (struct range){ params[index], params[index] };
+		*uses |= index < 64 ? 1ULL << index : 0;
+	} else if (word[0] == 'k') {
+		int64_t k = strtoll(word + 1, NULL, 10);
+		stack[(*n)++] = (struct range){ k, k };
+	} else if (sscanf(word, "z%lld+%lld", &bytes, &pages) == 2) {
+		int64_t v;
+		if (size_pages(bytes, pages, page_size, &v) != 0)
+			return -2;
+		stack[(*n)++] = (struct range){ v, v };
+	} else if (strcmp(word, "s") == 0) {
+		stack[(*n)++] = (struct range){ 0, SIGNAL_MAX_RATE };
+	} else {
+		return range_token_op(word, stack, n);
 	}
-	if (n != 1)
-		return -1;
-	*value = stack[0];
 	return 0;
+}
+
+int bind_eval(const char *rpn, const int64_t *params, int nparams, long page_size,
+	      struct range *value, uint64_t *uses)
+{
+	struct range *stack = malloc(sizeof(*stack) * (strlen(rpn) / 2 + 1));  /* >= tokens */
+	int n = 0, rc = stack ? 0 : -1;
+	*uses = 0;
+	for (const char *s = rpn; *s && rc == 0; s += strspn(s, " ")) {
+		size_t len = strcspn(s, " ");
+		char word[48];
+		if (len >= sizeof(word)) {
+			rc = -1;
+			break;
+		}
+		memcpy(word, s, len);
+		word[len] = 0;
+		s += len;
+		rc = range_token(word, params, nparams, page_size, stack, &n, uses);
+	}
+	if (rc == 0 && n != 1)
+		rc = -1;
+	if (rc == 0)
+		*value = stack[0];
+	free(stack);
+	return rc;
 }

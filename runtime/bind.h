@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "meta.h"
+#include "units.h"
 
 #define CGROUP2_ROOT "/sys/fs/cgroup"
 #define CGROUP1_MEMORY_ROOT "/sys/fs/cgroup/memory"
@@ -57,7 +58,7 @@ void bind_release(struct bound_cgroup *bc);
 int bind_scan(struct binding *b, int *added, int *removed);
 
 /* A size of `bytes` bytes plus `pages` pages, in pages of `page_size` bytes. */
-int64_t bind_size_pages(double bytes, double pages, long page_size);
+int64_t bind_size_pages(int64_t bytes, int64_t pages, long page_size);
 
 /* A parameter value as written on the command line ("100/s", "4MiB", "200 ms", "2"), in
  * its run-time encoding; sizes with the given page size. 0, or -1 with the reason. */
@@ -65,9 +66,11 @@ int bind_param(const struct meta_param *p, const char *text, long page_size, int
 	       char *why, int size);
 
 /* Evaluates an `expr` record's postfix text (docs/object-format.md) as the BPF code does,
- * with the parameters' encoded values and this machine's page size. 0, or -1 if it is
- * malformed. `uses` gets a bit per parameter index below 64 that the expression reads. */
+ * with the parameters' encoded values and this machine's page size, to the range of values
+ * it can take (one value when it reads no signal), with the check memcgc makes (units.h
+ * range_apply). 0; -1 if it is malformed; -2 if a value it computes may not fit in 64
+ * bits. `uses` gets a bit per parameter index below 64 that the expression reads. */
 int bind_eval(const char *rpn, const int64_t *params, int nparams, long page_size,
-	      int64_t *value, uint64_t *uses);
+	      struct range *value, uint64_t *uses);
 
 #endif

@@ -251,11 +251,11 @@ static int bind_all(struct run *r, const struct options *o)
 }
 
 /* `for` and `hold` times: the range compiler/check.c gives them. */
-#define MAX_TIME_NS (86400 * 1e9)
+#define MAX_TIME_NS (86400 * 1000000000LL)
 
 /* The range the compiler checks an expression against (compiler/check.c), in base units
  * (pages, ns), and the expression as the user knows it. 0 when nothing is checked. */
-static int expr_range(const struct run *r, const struct meta_expr *e, double *min, double *max,
+static int expr_range(const struct run *r, const struct meta_expr *e, int64_t *min, int64_t *max,
 		      const char **too_small, const char **too_large, char *desc, size_t size)
 {
 	const struct meta_action *a = e->of_action ? &r->meta.actions[e->index] : NULL;
@@ -276,14 +276,26 @@ static int expr_range(const struct run *r, const struct meta_expr *e, double *mi
 	return 1;
 }
 
-/* An expression's value in base units, with the unit to show it in. */
-static double expr_amount(const struct meta_expr *e, int64_t value, double *shown, const char **unit)
+/* An expression's value in base units (as the hook computes it), with the unit to show
+ * it in. */
+static int64_t expr_amount(const struct meta_expr *e, int64_t value, double *shown,
+			   const char **unit)
 {
 	int number = strcmp(e->type, "number") == 0, duration = strcmp(e->type, "duration") == 0;
-	double amount = number ? (double)value / IR_NUMBER_SCALE : (double)value;
-	*shown = duration ? amount / 1e6 : amount;
+	int64_t amount = number ? value / IR_NUMBER_SCALE : value;
+	*shown = duration ? (double)amount / 1e6 : (double)amount;
 	*unit = duration ? "ms" : "pages";
 	return amount;
+}
+
+/* The first parameter an expression reads that --set sets, or NULL. */
+static const struct meta_param *set_param(const struct run *r, const struct options *o,
+					  uint64_t uses)
+{
+	for (int p = 0; p < r->meta.nparams && p < 64; p++)
+		if ((uses >> p & 1) && option_value(o->sets, o->nsets, r->meta.params[p].name))
+			return &r->meta.params[p];
+	return NULL;
 }
 
 /* Every expression the compiler range-checked that reads a --set parameter is checked
@@ -293,21 +305,30 @@ static int check_ranges(const struct run *r, const struct options *o)
 	long page_size = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < r->meta.nexprs; i++) {
 		const struct meta_expr *e = &r->meta.exprs[i];
-		int64_t value;
+		struct range range;
 		uint64_t uses;
-		if (bind_eval(e->rpn, r->params, r->meta.nparams, page_size, &value, &uses) != 0)
-			return fail("%s: metadata expression '%s' is malformed: rebuild it with this memcgc",
-				    o->object, e->rpn);
-		const struct meta_param *set = NULL;
-		for (int p = 0; p < r->meta.nparams && p < 64 && !set; p++)
-			if ((uses >> p & 1) && option_value(o->sets, o->nsets, r->meta.params[p].name))
-				set = &r->meta.params[p];
-		double min, max, shown;
+		int rc = bind_eval(e->rpn, r->params, r->meta.nparams, page_size, &range, &uses);
+		if (rc == -1)
+			return fail("%s: metadata expression '%.80s' is malformed: rebuild it with this "
+				    "memcgc", o->object, e->rpn);
+		const struct meta_param *set = set_param(r, o, uses);
+		const struct meta_rule *rule = &r->meta.rules[e->of_action ?
+					       r->meta.actions[e->index].rule : e->index];
+		if (rc == -2)
+			return fail("%s%s%s%s%s%s:%d: the %s%s can overflow 64-bit arithmetic at run time",
+				    set ? "--set " : "", set ? set->name : "", set ? "=" : "",
+				    set ? option_value(o->sets, o->nsets, set->name) : "",
+				    set ? ": " : "", rule->file, rule->line,
+				    e->of_action ? "action's " : "rule's ",
+				    strcmp(e->what, "cond") == 0 ? "condition" : e->what);
+		int64_t min, max;
+		double shown;
 		const char *too_small, *too_large, *unit;
 		char desc[600];
-		if (!set || !expr_range(r, e, &min, &max, &too_small, &too_large, desc, sizeof(desc)))
+		if (!set || strcmp(e->what, "cond") == 0 ||
+		    !expr_range(r, e, &min, &max, &too_small, &too_large, desc, sizeof(desc)))
 			continue;
-		double amount = expr_amount(e, value, &shown, &unit);
+		int64_t amount = expr_amount(e, range.lo, &shown, &unit);
 		if (amount < min || amount > max)
 			return fail("--set %s=%s: %s is %.10g %s, out of range: %s", set->name,
 				    option_value(o->sets, o->nsets, set->name), desc, shown, unit,
@@ -323,7 +344,7 @@ static int set_params(struct run *r, const struct options *o)
 	for (int i = 0; i < r->meta.nparams; i++) {
 		const struct meta_param *p = &r->meta.params[i];
 		int64_t encoded = strcmp(p->type, "size") == 0 ?
-				  bind_size_pages(p->value, p->pages, page_size) : p->encoded;
+				  bind_size_pages(p->bytes, p->pages, page_size) : p->encoded;
 		const char *text = option_value(o->sets, o->nsets, p->name);
 		if (text && bind_param(p, text, page_size, &encoded, why, sizeof(why)) != 0)
 			return fail("%s", why);
@@ -464,6 +485,13 @@ static int load_and_attach(struct run *r, const struct options *o)
 	return rc;
 }
 
+/* The object and what its metadata holds. */
+static void close_object(struct run *r)
+{
+	policy_object_close(&r->po);
+	meta_free(&r->meta);
+}
+
 static void cleanup(struct run *r)
 {
 	if (r->pinned)
@@ -475,7 +503,7 @@ static void cleanup(struct run *r)
 	bpf_link__destroy(r->tp_link);
 	r->tp_link = NULL;
 	tracefs_release(r->tracefs_mounted);
-	policy_object_close(&r->po);
+	close_object(r);
 }
 
 /* Cgroups created or removed below a bound cgroup count (or stop counting) within a
@@ -538,12 +566,12 @@ int main(int argc, char **argv)
 		}
 		if (meta_parse(r.po.meta, &r.meta, why, sizeof(why)) != 0) {
 			fail("%s: %s", o.object, why);
-			policy_object_close(&r.po);
+			close_object(&r);
 			return 1;
 		}
 		if (policy_object_check(&r.po, &r.meta) != 0) {
 			fail("%s", r.po.error);
-			policy_object_close(&r.po);
+			close_object(&r);
 			return 1;
 		}
 	}
@@ -551,13 +579,13 @@ int main(int argc, char **argv)
 		return unpin_policy(o.unpin_dir);
 	if (o.inspect) {
 		report_inspect(&r);
-		policy_object_close(&r.po);
+		close_object(&r);
 		return 0;
 	}
 	probe_kernel(o.btf, &r.probe);
 	if (o.probe) {
 		int ok = report_probe(&r, o.object != NULL, o.dry_run);
-		policy_object_close(&r.po);
+		close_object(&r);
 		return ok ? 0 : 1;
 	}
 	r.dry_run = o.dry_run;

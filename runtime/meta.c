@@ -185,15 +185,20 @@ static int rec_cgroup(struct policy_meta *m, struct line *l)
 
 static int rec_param(struct policy_meta *m, struct line *l)
 {
-	long long encoded;
+	long long encoded, bytes = 0, pages;
 	if (m->nparams == META_MAX || next_index(l->words[1], m->nparams) != 0)
 		return -1;
 	struct meta_param *p = &m->params[m->nparams++];
 	p->index = m->nparams - 1;
+	int is_size = strcmp(l->words[3], "size") == 0;   /* sizes: whole bytes, then pages */
 	if (number(l->words[4], LLONG_MIN, LLONG_MAX, &encoded) != 0 ||
-	    finite_number(l->words[5], &p->value) != 0 || finite_number(l->words[6], &p->pages) != 0)
+	    finite_number(l->words[5], &p->value) != 0 ||
+	    (is_size && number(l->words[5], 0, LLONG_MAX, &bytes) != 0) ||
+	    number(l->words[6], is_size ? 0 : LLONG_MIN, LLONG_MAX, &pages) != 0)
 		return -1;
 	p->encoded = encoded;
+	p->bytes = bytes;
+	p->pages = pages;
 	return !l->words[2][0] || COPY(p->name, l->words[2]) || !ONE_OF(l->words[3], value_types) ||
 	       COPY(p->type, l->words[3]) || COPY(p->text, l->words[7]) || meta_param(m, p->name) != p;
 }
@@ -288,7 +293,7 @@ static int rec_expr(struct policy_meta *m, struct line *l)
 	return (!e->of_action && strcmp(l->words[1], "rule") != 0) ||
 	       int_in(l->words[2], 0, limit - 1, &e->index) != 0 || !ONE_OF(l->words[3], expr_whats) ||
 	       COPY(e->what, l->words[3]) || !ONE_OF(l->words[4], value_types) ||
-	       COPY(e->type, l->words[4]) || COPY(e->rpn, l->words[5]);
+	       COPY(e->type, l->words[4]) || !(e->rpn = strdup(l->words[5]));
 }
 
 /* Each record: its word count (at least, for the two with lists), whether it comes once,
@@ -366,6 +371,13 @@ static int parse_records(struct policy_meta *m, const char *p, char *error, int 
 	}
 	snprintf(error, (size_t)size, "metadata is cut short (no 'end')");
 	return -1;
+}
+
+void meta_free(struct policy_meta *m)
+{
+	for (int i = 0; i < m->nexprs; i++)
+		free(m->exprs[i].rpn);
+	m->nexprs = 0;
 }
 
 int meta_parse(const char *text, struct policy_meta *m, char *error, int size)

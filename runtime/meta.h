@@ -20,7 +20,8 @@ struct meta_param {
 	char name[64];
 	char type[16];                  /* rate, size, duration, number */
 	int64_t encoded;
-	double value, pages;
+	double value;                   /* in base units; sizes: bytes, also in `bytes` */
+	int64_t bytes, pages;
 	char text[64];                  /* as written */
 };
 
@@ -46,10 +47,10 @@ struct meta_term {
 /* A constant expression in postfix, in the run-time encoding (`expr` records). */
 struct meta_expr {
 	int index;                      /* the rule's or action's */
-	int of_action;                  /* an action's value or hold, else a rule's for */
-	char what[8];                   /* for, value, hold */
+	int of_action;                  /* an action's value or hold, else a rule's for or cond */
+	char what[8];                   /* for, cond, value, hold */
 	char type[16];
-	char rpn[META_TEXT];
+	char *rpn;                      /* allocated: conditions can be long */
 };
 
 struct meta_hook {
@@ -79,6 +80,8 @@ struct policy_meta {
 
 /* Parses the text; 0, or -1 with a message naming the line in `error`. */
 int meta_parse(const char *text, struct policy_meta *m, char *error, int size);
+/* Frees what meta_parse allocated (the expressions' text), after a failed parse too. */
+void meta_free(struct policy_meta *m);
 
 const struct meta_cgroup *meta_cgroup(const struct policy_meta *m, const char *name);
 const struct meta_param *meta_param(const struct policy_meta *m, const char *name);

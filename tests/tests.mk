@@ -4,8 +4,6 @@
 # SUITES below is the one list of them, in the order `make check` runs them: the fast
 # suites first, the ones that boot kernels last. `make check-NAME` runs one.
 
-SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-ASAN_DIR   := $(BUILD)/asan
 FUZZ_SECONDS ?= 600
 
 # The front end and memcgc again, with AddressSanitizer and UBSan, for the tests to run.
@@ -43,8 +41,9 @@ SUITE_docs_DEPS          :=
 SUITE_runner             := tests/runner/run-runner-tests.sh
 SUITE_runner_DEPS        :=
 
-SUITES := deps-pin docs runner frontend frontend-unit frontend-asan fuzz fuzz-object codegen semantics \
-	objects runtime hostile runtime-asan hostile-asan vm vm-memcgc
+SUITES := deps-pin docs runner frontend frontend-unit frontend-asan fuzz fuzz-object limits limits-asan \
+	files set events codegen semantics objects cost random runtime hostile runtime-asan hostile-asan \
+	vm vm-memcgc
 
 # One target per suite, and `check` for all of them in order (prerequisites first, so a
 # suite never starts while another's build still runs).

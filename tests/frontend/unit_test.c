@@ -111,14 +111,14 @@ static void test_units(void)
 	CHECK(!unit_find("MB"));
 	CHECK(strcmp(unit_alias("MB"), "MiB") == 0);
 	struct value v = unit_value(6000, rate_unit_find("min"), 1);
-	CHECK(v.type == T_RATE && v.v == 100);
+	CHECK(v.type == T_RATE && v.v == 100000);      /* milli-events per second */
 	v = unit_value(1, rate_unit_find("ms"), 1);
-	CHECK(v.v == 1000);
+	CHECK(v.v == 1000000);
 	v = unit_value(200, unit_find("ms"), 0);
 	CHECK(v.type == T_DURATION && v.v == 200e6);
 	char buf[64];
 	CHECK(strcmp(value_str((struct value){ T_SIZE, 4 << 20, 0 }, buf, sizeof(buf)), "4 MiB") == 0);
-	CHECK(strcmp(value_str((struct value){ T_DURATION, 1.5e9, 0 }, buf, sizeof(buf)), "1500ms") == 0);
+	CHECK(strcmp(value_str((struct value){ T_DURATION, 1500000000, 0 }, buf, sizeof(buf)), "1500ms") == 0);
 	CHECK(strcmp(value_str((struct value){ T_SIZE, 0, 1024 }, buf, sizeof(buf)), "1024 pages") == 0);
 }
 
@@ -143,7 +143,7 @@ static void test_rfc_demo(void)
 	const struct node *s = first_signal(r->cond);
 	CHECK(s && strcmp(s->signal->name, "pgscan") == 0 && s->cgroup->index == 0);
 	CHECK(s->window_ns == 1e9);
-	CHECK(r->cond->b->value.type == T_RATE && r->cond->b->value.v == 100);
+	CHECK(r->cond->b->value.type == T_RATE && r->cond->b->value.v == 100000);
 	struct action *a = action_of(r, 0);
 	CHECK(strcmp(a->kind->name, "over_high") == 0 && a->target->index == 1);
 	CHECK(a->value->value.pages == 1024 && a->hold_ns == 1e9);
@@ -184,7 +184,7 @@ static void test_params(void)
 			     "when pgscan(a) > t: over_high(b) += boost\n");
 	CHECK(rc == 0 && p.params.len == 2);
 	struct param_decl *t = p.params.items[0], *boost = p.params.items[1];
-	CHECK(t->value.type == T_RATE && t->value.v == 100 && t->used);
+	CHECK(t->value.type == T_RATE && t->value.v == 100000 && t->used);
 	CHECK(boost->value.type == T_SIZE && boost->value.v == 8 << 20 && boost->index == 1);
 	policy_free(&p);
 }
@@ -272,7 +272,9 @@ static void test_many_rules(void)
 	free(text);
 	int rules = p.rules.len, last = rules ? rule_at(&p, rules - 1)->index : -1;
 	policy_free(&p);
-	CHECK(rc == 0 && rules == RULES && last == RULES - 1);
+	/* read and numbered in full, then refused: 5000 signal terms are past the 600 the
+	 * kernel's verifier can take (check.c, MAX_SIGNAL_TERMS) */
+	CHECK(rc == 1 && rules == RULES && last == RULES - 1);
 }
 
 int main(void)

@@ -22,6 +22,7 @@ static void read_text(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = 0;
 	meta_parse(text, &meta, why, sizeof(why));
+	meta_free(&meta);
 	free(text);
 }
 
@@ -33,6 +34,7 @@ static void read_object(const uint8_t *data, size_t size)
 	if (policy_object_open_mem(&po, "fuzz.o", data, size) == 0 &&
 	    meta_parse(po.meta, &meta, why, sizeof(why)) == 0)
 		policy_object_check(&po, &meta);
+	meta_free(&meta);
 	policy_object_close(&po);
 	policy_object_libbpf_forget();
 }

@@ -5,7 +5,7 @@ set -u
 fuzzer=$1 seconds=${2:-30} work=${3:-build/fuzz}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
-find "$root/examples" "$root/stdlib" "$root/tests/frontend" -name '*.mcp' \
+find "$root/examples" "$root/stdlib" "$root/tests/frontend" "$root/tests/fuzz/seeds" -name '*.mcp' \
 	-exec cp {} "$work/seeds/" \; 2>/dev/null
 # Two files of the same name overwrite each other: seeds are samples, that is fine.
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \

@@ -1,0 +1,31 @@
+#!/bin/bash
+# The shapes that crashed memcgc (issue 12): a flat chain of 100,000 `+` terms, one of
+# 100,000 `or` alternatives, an import chain of 2,000 files, and a chain of 1,100
+# defines. Each must end in its diagnostic (exit 1), never in a signal.
+# usage: run-limits.sh MEMCGC [WORKDIR]
+set -u
+memcgc=$1 work=${2:-build/tests/limits}
+mkdir -p "$work/imports"
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+open(f'{w}/plus.mcp', 'w').write('cgroup a\nwhen pgscan(a) > ' + ' + '.join(['1/s'] * 100000) + ': protect_low(a)\n')
+open(f'{w}/or.mcp', 'w').write('cgroup a\nwhen ' + ' or '.join(['pgscan(a) > 1/s'] * 100000) + ': protect_low(a)\n')
+open(f'{w}/not.mcp', 'w').write('cgroup a\nwhen ' + 'not ' * 50000 + 'pgscan(a) > 1/s: protect_low(a)\n')
+defs = ['cgroup a', 'define d0 = pgscan(a)'] + [f'define d{i} = d{i-1} + 1/s' for i in range(1, 1100)]
+open(f'{w}/defines.mcp', 'w').write('\n'.join(defs + ['when d1099 > 1/s: protect_low(a)']) + '\n')
+for i in range(2000):
+    open(f'{w}/imports/i{i}.mcp', 'w').write(f'import "i{i + 1}.mcp"\n' if i < 1999 else 'cgroup a\n')
+PY
+# check NAME FILE TEXT
+check() {
+	local out status
+	out=$("$memcgc" --check "$2" 2>&1); status=$?
+	if [ "$status" = 1 ] && grep -qF -- "$3" <<<"$out"; then echo "PASS limits/$1"
+	else echo "FAIL limits/$1: exit $status (want 1), output lacks '$3'"; head -c 600 <<<"$out" | sed 's/^/  /'; fi
+}
+check plus-100000 "$work/plus.mcp" "error: this expression is nested too deeply: more than 1000 levels"
+check or-100000 "$work/or.mcp" "error: this expression is nested too deeply: more than 1000 levels"
+check not-50000 "$work/not.mcp" "is nested too deeply"
+check defines-1100 "$work/defines.mcp" "with its defines expanded, this expression is nested too deeply"
+check imports-2000 "$work/imports/i0.mcp" "error: imports are nested too deeply: more than 100 files"
