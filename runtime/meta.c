@@ -131,7 +131,11 @@ static int one_of(const char *word, const char *const *list, size_t n)
 
 static const char *const value_types[] = { "rate", "size", "duration", "number" };
 static const char *const abi_names[] = { "v2", "v6", "v7" };
-static const char *const expr_whats[] = { "for", "value", "hold" };
+/* What an `expr` record repeats: whose expression it is, and its type when fixed (else
+ * one of value_types). */
+static const struct { const char *what; int of_action; const char *type; } expr_whats[] = {
+	{ "for", 0, NULL }, { "cond", 0, "condition" }, { "value", 1, NULL }, { "hold", 1, NULL },
+};
 
 /* `key value` pairs are checked by word position. */
 static int expect(const struct line *l, int i, const char *key)
@@ -289,10 +293,14 @@ static int rec_expr(struct policy_meta *m, struct line *l)
 		return -1;
 	struct meta_expr *e = &m->exprs[m->nexprs++];
 	e->of_action = strcmp(l->words[1], "action") == 0;
-	int limit = e->of_action ? m->nactions : m->nrules;
-	return (!e->of_action && strcmp(l->words[1], "rule") != 0) ||
-	       int_in(l->words[2], 0, limit - 1, &e->index) != 0 || !ONE_OF(l->words[3], expr_whats) ||
-	       COPY(e->what, l->words[3]) || !ONE_OF(l->words[4], value_types) ||
+	int limit = e->of_action ? m->nactions : m->nrules, known = 0;
+	for (size_t i = 0; i < sizeof(expr_whats) / sizeof(expr_whats[0]); i++)
+		if (strcmp(l->words[3], expr_whats[i].what) == 0)
+			known = expr_whats[i].of_action == e->of_action &&
+				(expr_whats[i].type ? strcmp(l->words[4], expr_whats[i].type) == 0 :
+				 ONE_OF(l->words[4], value_types));
+	return (!e->of_action && strcmp(l->words[1], "rule") != 0) || !known ||
+	       int_in(l->words[2], 0, limit - 1, &e->index) != 0 || COPY(e->what, l->words[3]) ||
 	       COPY(e->type, l->words[4]) || !(e->rpn = strdup(l->words[5]));
 }
 
