@@ -150,7 +150,7 @@ check run-nobody-with-caps 0 "rule 0 (line 7)" \
 ## tracepoint program returning 0 makes the kernel drop the event for every perf user)
 perf_samples() {   # perf's samples of the event while memory is used in $high; in a mount
 	# namespace of its own, so the tracefs perf may mount goes with it
-	unshare -m --propagation private sh -c "perf record -q -e memcg:count_memcg_events -a \
+	unshare -m --propagation unchanged sh -c "mount --make-rprivate /sys && perf record -q -e memcg:count_memcg_events -a \
 		-o $work/perf.data -- sh -c 'echo \$\$ > $high/cgroup.procs; dd if=/dev/zero \
 		of=$work/perf.file bs=1M count=32 status=none; cat $work/perf.file > /dev/null' \
 		>/dev/null 2>&1; perf script -i $work/perf.data 2>/dev/null | wc -l"
