@@ -102,7 +102,8 @@ git clone -q --no-local "$repo" "$root/root/memcgc"
 git -C "$root/root/memcgc" checkout -q "$head"
 
 summary=$out/summary
-{ echo "commit $head"; echo "kernel cache: ${host_cache:+host (bound)}${host_cache:-fresh}"; } > "$summary"
+cache=fresh; [ -z "$host_cache" ] || cache="host (bound)"
+{ echo "commit $head"; echo "kernel cache: $cache"; } > "$summary"
 status=0
 n=0
 for step in "${steps[@]}"; do

@@ -2,7 +2,7 @@
 # Inside the test VM: memcgc-compiled policies attached by memcg-run to real cgroup v2
 # memcgs, with real workloads (tests/vm/progs/toucher.c). One kernel ABI per boot.
 #   guest-e2e.sh BUILD ABI OBJDIR [TEST...]
-# TEST: refuse examples busy delay protect over_high (default: those for ABI).
+# TEST: refuse examples busy rebind delay protect over_high (default: those for ABI).
 # The last line it prints is `guest-e2e: done ABI`; run-e2e.sh counts a run without it
 # (the VM died, the script stopped early) as a FAIL.
 set -u
@@ -36,6 +36,11 @@ start_run() {
 	return 1
 }
 stop_run() { kill -TERM "$RUN_PID" 2>/dev/null; wait "$RUN_PID"; }
+# wait_log LOG TEXT SECONDS: until LOG has a line containing TEXT (0), or time runs out (1)
+wait_log() {
+	for _ in $(seq 1 $(($3 * 10))); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
+	return 1
+}
 links() { bpftool link show 2>/dev/null | grep -c struct_ops; }
 
 # v6 (get_high_delay_ms) and v7 (memcg_charged): low ends >= 1 s after high (the RFC
@@ -163,20 +168,77 @@ test_examples() {
 	done
 }
 
-# a second attachment on the same cgroup: -EBUSY, said in one line
+# a second memcg-run on a cgroup one already drives: refused with the first one's pid
+# (its lock under /run/memcg-run); with --allow-override there is no lock, and the kernel
+# refuses a second attachment on the same cgroup: -EBUSY, said in one line
 test_busy() {
-	local policy=delay out status
+	local policy=delay out status over over_status
 	[ "$ABI" = v2 ] && policy=over-high
 	cleanup; mkcg "$T" "$T/b" "$T/b/high" "$T/b/low"
 	start_run "$TMP/busy.log" --cgroup high="$T/b/high" --cgroup low="$T/b/low" "$OBJ/$policy.o" ||
 		{ fail busy "first memcg-run did not attach" "$(cat "$TMP/busy.log")"; return; }
 	out=$("$RUN" --cgroup high="$T/b/high" --cgroup low="$T/b/low" "$OBJ/$policy.o" 2>&1); status=$?
+	over=$("$RUN" --allow-override --cgroup high="$T/b/high" --cgroup low="$T/b/low" "$OBJ/$policy.o" 2>&1)
+	over_status=$?
 	stop_run
-	if [ $status = 1 ] && grep -q "is already attached there or above it (EBUSY)" <<<"$out"; then pass busy
-	else fail busy "exit $status" "$out"; fi
+	if [ $status = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+	   grep -q "is already driven by memcg-run (pid $RUN_PID, lock /run/memcg-run/" <<<"$out"; then
+		pass busy-lock "$out"
+	else fail busy-lock "exit $status" "$out"; fi
+	if [ $over_status = 1 ] && [ "$(wc -l <<<"$over")" = 1 ] &&
+	   grep -q "is already attached there or above it (EBUSY)" <<<"$over"; then pass busy
+	else fail busy "--allow-override: exit $over_status" "$over"; fi
 }
 
-tests="refuse examples busy"
+# acts_on DIR: whether the policy attached to DIR/high and DIR/low acts on low now
+# (v2 over-high: low's page-fault progress drops 5x while high faults; v6/v7 delay: low
+# ends >= 1 s after high); prints "yes: figures" or "no: figures"
+acts_on() {
+	local r0 r1 p1 p2 gap hl ll
+	if [ "$ABI" = v2 ]; then
+		r0=$(field mb_per_s "$("$TOUCH" --cgroup "$1/low" --rate 2)")
+		"$TOUCH" --cgroup "$1/high" --rate 5 > /dev/null & p1=$!
+		sleep 0.5
+		r1=$(field mb_per_s "$("$TOUCH" --cgroup "$1/low" --rate 3)")
+		wait $p1
+		ge "$r0" "$(awk -v r="$r1" 'BEGIN{print r*5}')" && echo -n "yes: " || echo -n "no: "
+		echo "low MB/s with high idle $r0, while high faults $r1"
+	else
+		"$TOUCH" --cgroup "$1/high" 64 > "$TMP/high.out" & p1=$!
+		"$TOUCH" --cgroup "$1/low" 64 > "$TMP/low.out" & p2=$!
+		wait $p1 $p2
+		hl=$(cat "$TMP/high.out") ll=$(cat "$TMP/low.out")
+		gap=$(awk -v a="$(field end "$ll")" -v b="$(field end "$hl")" 'BEGIN{printf "%.2f", a - b}')
+		ge "$gap" 1.0 && echo -n "yes: " || echo -n "no: "
+		echo "low ends ${gap}s after high"
+	fi
+}
+
+# a bound cgroup removed while memcg-run runs is reported; one created again at its path
+# is bound, hooks included: the policy acts on the new cgroup
+test_rebind() {
+	local policy=delay old new effect
+	[ "$ABI" = v2 ] && policy=over-high
+	cleanup; mkcg "$T" "$T/r" "$T/r/high" "$T/r/low"
+	[ "$ABI" = v2 ] || echo 256M > "$T/r/memory.max"
+	start_run "$TMP/rebind.log" --explain --cgroup high="$T/r/high" --cgroup low="$T/r/low" "$OBJ/$policy.o" ||
+		{ fail rebind "memcg-run did not attach" "$(cat "$TMP/rebind.log")"; return; }
+	old=$(stat -c %i "$T/r/low")
+	rmdir "$T/r/low"
+	wait_log "$TMP/rebind.log" "low: cgroup $T/r/low was removed; bound again if one is created there" 10 ||
+		{ stop_run; fail rebind "no line for low's removal" "$(tail -5 "$TMP/rebind.log")"; return; }
+	mkdir "$T/r/low"
+	new=$(stat -c %i "$T/r/low")
+	if ! wait_log "$TMP/rebind.log" "low: a cgroup is at $T/r/low again (id $new): bound to it, hooks included" 10; then
+		stop_run; fail rebind "no line for low bound again (id $old, then $new)" "$(tail -5 "$TMP/rebind.log")"; return
+	fi
+	effect=$(acts_on "$T/r")
+	stop_run
+	if [ "$new" != "$old" ] && [[ $effect == yes:* ]]; then pass rebind "cgroup id $old, then $new; ${effect#yes: }"
+	else fail rebind "cgroup id $old, then $new; ${effect#*: }" "$(tail -6 "$TMP/rebind.log")"; fi
+}
+
+tests="refuse examples busy rebind"
 [ "$ABI" != v2 ] && tests+=" delay protect"
 [ "$ABI" = v2 ] && tests+=" over_high"
 shift 3
