@@ -112,8 +112,8 @@ for step in "${steps[@]}"; do
 	t0=$(date +%s)
 	set +e
 	in_root "cd /root/memcgc && make $step" 2>&1 | tee "$log" |
-		grep --line-buffered -E '^(check-fresh|build-kernel|deps|linux-source|\[|[0-9]+ passed|  (FAIL|SKIP))' || true
-	rc=${PIPESTATUS[0]}
+		grep --line-buffered -E '^(check-fresh|build-kernel|deps|linux-source|\[|[0-9]+ passed|  (FAIL|SKIP))'
+	rc=${PIPESTATUS[0]}   # (no `|| true` here: it would run under pipefail and reset PIPESTATUS)
 	set -e
 	secs=$(( $(date +%s) - t0 ))
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
