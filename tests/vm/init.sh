@@ -50,6 +50,8 @@ if [ -n "$KEEP" ]; then
 	mkdir -p /keep && mount -o bind "/host$KEEP" /keep
 fi
 mount -t tmpfs -o size=256m tmpfs /host/tmp
+# and a /run of its own, as every system has (memcg-run keeps its cgroup locks there)
+mount -t tmpfs -o size=16m,mode=755 tmpfs /host/run
 if [ -n "$KEEP" ]; then
 	mkdir -p "/host$KEEP" && mount -o bind /keep "/host$KEEP"
 fi
