@@ -8,7 +8,8 @@ Each suite is a shell command that prints one line per test case:
     SKIP <name>: setup: <reason> the test could not run because the machine is not set up
                                  the way `make check` expects: not root, no zram swap in
                                  the VM, no memory pressure where a test makes some
-Anything else it prints is shown only when the suite fails.
+Anything else it prints is shown only when the suite fails, except the progress lines of
+a kernel build (`build-kernel: ...`, one at least every 30 s), shown as they come.
 
 No suite can pass silently:
   - a suite that prints no PASS and no FAIL line fails (one FAIL), whatever its exit
@@ -31,6 +32,8 @@ import time
 
 SKIP_LINE = re.compile(r"^SKIP (\S.*?): *(\S.*)$")
 SETUP = re.compile(r"^setup: *(\S.*)$")
+# lines shown as they come, not at the suite's end: a cold kernel build's progress
+LIVE = ("build-kernel: ",)
 
 def classify(line, ci):
     """(word, line to show) for one output line; word is PASS, FAIL, SKIP or None."""
@@ -51,11 +54,17 @@ def classify(line, ci):
 
 def run_suite(name, command, ci):
     started = time.monotonic()
-    proc = subprocess.run(command, shell=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    lines = []
+    for line in proc.stdout:
+        line = line.rstrip("\n")
+        lines.append(line)
+        if line.startswith(LIVE):
+            print(f"  [{name}] {line}", flush=True)
+    proc.wait()
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     shown = []
-    lines = proc.stdout.splitlines()
     for line in lines:
         word, text = classify(line, ci)
         if word:

@@ -6,13 +6,16 @@
 # with /proc, /sys (cgroups, BPF, tracefs), /dev bound in. Each step's wall time and the
 # test summary line are printed at the end and kept in OUT/summary.
 #
-#   tests/fresh/check-fresh.sh REPO OUT [--host-cache] [--keep] [--step 'MAKE ARGS']...
+#   tests/fresh/check-fresh.sh REPO OUT [--host-cache] [--keep] [--before CMD] [--step 'MAKE ARGS']...
 #
 #   --host-cache   bind this machine's kernel cache (/var/cache/memcgc) into the root
 #                  instead of starting from an empty one (a cold build: ~20 min more)
 #   --keep         keep the root afterwards (OUT/root) for a look inside
 #   --step ARGS    a make command line to run (repeatable, in order; default: `make demo`,
 #                  then `make check`)
+#   --before CMD   a shell command run in the root after the clone, before the steps (e.g.
+#                  `apt-get install -y linux-source-6.12`: a newer kernel source installed
+#                  before the user's first `make`)
 #
 # The debootstrap output itself (Debian's base packages, nothing of ours) is cached as a
 # tarball in /var/cache/memcgc/fresh so that a rerun does not fetch it again; every run
@@ -20,12 +23,13 @@
 set -euo pipefail
 
 repo=$(cd "$1" && pwd); out=$2; shift 2
-host_cache= keep= steps=()
+host_cache= keep= before= steps=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--host-cache) host_cache=1 ;;
 	--keep) keep=1 ;;
 	--step) steps+=("$2"); shift ;;
+	--before) before=$2; shift ;;
 	*) echo "check-fresh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -101,9 +105,18 @@ say "cloning $repo at $(git -C "$repo" rev-parse --short HEAD)"
 git clone -q --no-local "$repo" "$root/root/memcgc"
 git -C "$root/root/memcgc" checkout -q "$head"
 
+if [ -n "$before" ]; then
+	say "before the steps: $before"
+	set +e
+	in_root "cd /root/memcgc && $before" 2>&1 | tail -3
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" = 0 ] || { say "error: the --before command failed (exit $rc)"; exit 1; }
+fi
+
 summary=$out/summary
 cache=fresh; [ -z "$host_cache" ] || cache="host (bound)"
-{ echo "commit $head"; echo "kernel cache: $cache"; } > "$summary"
+{ echo "commit $head"; echo "kernel cache: $cache"; [ -z "$before" ] || echo "before: $before"; } > "$summary"
 status=0
 n=0
 for step in "${steps[@]}"; do

@@ -70,6 +70,25 @@ else
 		"$(cat "$tmp/d4" "$tmp/d5")"
 fi
 
+# (e) a kernel build's progress lines inside a suite are shown as they come, not when the
+# suite ends: the line arrives while the suite still runs (it sleeps 2 s after it)
+live=$(cd "$tmp" && env -u CI python3 - "$runpy" <<'PY'
+import subprocess, sys, time
+cmd = 'echo "build-kernel: v2: still running after 30 s" >&2; sleep 2; echo "PASS x"'
+p = subprocess.Popen([sys.executable, sys.argv[1], "live", cmd], stdout=subprocess.PIPE, text=True)
+start, seen = time.monotonic(), {}
+for line in p.stdout:
+    seen.setdefault("progress" if "build-kernel:" in line else "end" if line.startswith("[live]") else "other",
+                    time.monotonic() - start)
+p.wait()
+print(f"{seen.get('progress', -1):.1f} {seen.get('end', -1):.1f}")
+PY
+)
+read -r progress_at end_at <<<"$live"
+if awk -v p="$progress_at" -v e="$end_at" 'BEGIN{exit !(p >= 0 && e - p >= 1.5)}'; then
+	pass run-py-shows-kernel-progress-live "progress line at ${progress_at}s, suite's end at ${end_at}s"
+else fail run-py-shows-kernel-progress-live "progress line at ${progress_at}s, suite's end at ${end_at}s (want it >= 1.5 s before)"; fi
+
 # a fake build: memcgc writes an empty object; memcg-run answers --inspect from the
 # object's name (example-v6only: runs on v6 v7; example-v2only: runs on v2), fails every
 # --probe unless FAKE_PROBE=ok, and "attaches" for --duration
