@@ -1,7 +1,8 @@
 # memcg-run: the loader and runner of compiled policies (libbpf 1.5, static).
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
-	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c
+	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c \
+	runtime/actuate.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)
@@ -17,3 +18,9 @@ all: $(BUILD)/memcg-run
 
 SUITE_runtime      := tests/runtime/run-runtime.sh $(BUILD)
 SUITE_runtime_DEPS := all
+
+# The cgroup actuator's journal and restore against fake cgroup files (no kernel, no root).
+$(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/actuate.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -Iruntime -o $@ tests/runtime/test-actuate.c runtime/actuate.c

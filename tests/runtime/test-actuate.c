@@ -1,0 +1,266 @@
+/* The cgroup actuator's journal and restore (runtime/actuate.c) against a scratch
+ * directory of fake cgroup files: no kernel, no root. PASS/FAIL lines as tests/run.py
+ * reads them.
+ *   test-actuate [SCRATCH]      (default: a new directory under /tmp, removed after) */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "actuate.h"
+
+static char root[512], state[600], cg[600];
+static int failures;
+static long page;
+
+static void check(const char *name, int ok, const char *detail)
+{
+	if (ok)
+		printf("PASS actuate/%s\n", name);
+	else
+		printf("FAIL actuate/%s: %s\n", name, detail), failures++;
+}
+
+static void put_file(const char *name, const char *value)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/%s", cg, name);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "%s\n", value);
+	fclose(f);
+}
+
+static const char *get_file(const char *name)
+{
+	static char bufs[4][64];
+	static int next;
+	char *buf = bufs[next++ % 4], path[700];
+	snprintf(path, sizeof(path), "%s/%s", cg, name);
+	FILE *f = fopen(path, "r");
+	buf[0] = 0;
+	if (f && fgets(buf, 64, f))
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* A fresh fake cgroup: 64 MiB in use, no limit, no protection; an empty state dir. */
+static void fresh(void)
+{
+	char cmd[1400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", state, cg);
+	if (system(cmd) != 0 || mkdir(cg, 0755) != 0)
+		exit(2);
+	put_file("memory.current", "67108864");
+	put_file("memory.high", "max");
+	put_file("memory.low", "0");
+	put_file("memory.min", "0");
+}
+
+static int journal_lines(const struct actuator *a, const char *want)
+{
+	char buf[4096] = "";
+	FILE *f = fopen(a->journal, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	return strstr(buf, want) != NULL;
+}
+
+static int tick(struct actuator *a, int dirfd, uint64_t oh, uint64_t hd, uint64_t lo, uint64_t mi)
+{
+	uint64_t values[ACTUATE_KINDS] = { oh, hd, lo, mi };
+	int used[ACTUATE_KINDS] = { 1, 1, 1, 1 };
+	return actuate_cgroup(a, dirfd, cg, values, used, "  ");
+}
+
+static char detail[2048];
+
+static void test_on_off(void)
+{
+	struct actuator a;
+	fresh();
+	int dirfd = open(cg, O_RDONLY | O_DIRECTORY);
+	if (actuate_open(&a, state, detail, sizeof(detail)) != 0) {
+		check("open", 0, detail);
+		return;
+	}
+	check("open", access(a.journal, F_OK) == 0, "no journal file");
+	a.log = a.err = NULL;      /* problems are counted; lines are not shown */
+	int problems = tick(&a, dirfd, 4096, 0, 0, 0);   /* over_high 16 MiB: 64 - 16 = 48 MiB */
+	snprintf(detail, sizeof(detail), "memory.high %s, want 50331648 (problems %d)", get_file("memory.high"), problems);
+	check("over-high-on", strcmp(get_file("memory.high"), "50331648") == 0, detail);
+	snprintf(detail, sizeof(detail), "journal %s lacks 'max 50331648 %s/memory.high'", a.journal, cg);
+	char want[800];
+	snprintf(want, sizeof(want), " max 50331648 %s/memory.high\n", cg);
+	check("journalled", journal_lines(&a, want), detail);
+	put_file("memory.current", "66584576");         /* usage moved by less than a step */
+	tick(&a, dirfd, 4096, 0, 0, 0);
+	check("step", strcmp(get_file("memory.high"), "50331648") == 0, get_file("memory.high"));
+	put_file("memory.current", "33554432");         /* 32 MiB: 16 MiB, the floor */
+	tick(&a, dirfd, 4096, 0, 0, 0);
+	snprintf(detail, sizeof(detail), "memory.high %s, want the floor 16777216", get_file("memory.high"));
+	check("floor", strcmp(get_file("memory.high"), "16777216") == 0, detail);
+	tick(&a, dirfd, 0, 0, 1, 0);                    /* over_high off, protect_low on */
+	snprintf(detail, sizeof(detail), "memory.high %s memory.low %s", get_file("memory.high"), get_file("memory.low"));
+	check("over-high-off-restores", strcmp(get_file("memory.high"), "max") == 0, detail);
+	check("protect-low-on", strcmp(get_file("memory.low"), "33554432") == 0, detail);
+	put_file("memory.current", "10000");            /* rounded up to a page */
+	tick(&a, dirfd, 0, 2000, 1, 0);
+	snprintf(detail, sizeof(detail), "memory.high %s, want the floor (usage is below it)", get_file("memory.high"));
+	check("high-delay-floor", strcmp(get_file("memory.high"), "16777216") == 0, detail);
+	put_file("memory.current", "100663296");
+	tick(&a, dirfd, 0, 2000, 1, 0);
+	snprintf(detail, sizeof(detail), "memory.high %s: set once when it turns on", get_file("memory.high"));
+	check("high-delay-once", strcmp(get_file("memory.high"), "16777216") == 0, detail);
+	snprintf(detail, sizeof(detail), "memory.low %s, want 100663296 (raised as usage grows)", get_file("memory.low"));
+	check("protect-low-raised", strcmp(get_file("memory.low"), "100663296") == 0, detail);
+	put_file("memory.low", "12345");                /* someone else */
+	problems = tick(&a, dirfd, 0, 2000, 1, 0);
+	snprintf(detail, sizeof(detail), "memory.low %s, problems %d", get_file("memory.low"), problems);
+	check("changed-meanwhile-left-alone", problems == 1 && strcmp(get_file("memory.low"), "12345") == 0, detail);
+	problems = actuate_close(&a, NULL);
+	snprintf(detail, sizeof(detail), "memory.high %s memory.low %s problems %d", get_file("memory.high"),
+		 get_file("memory.low"), problems);
+	check("close-restores", problems == 0 && strcmp(get_file("memory.high"), "max") == 0 &&
+	      strcmp(get_file("memory.low"), "12345") == 0, detail);
+	char journal[700];
+	snprintf(journal, sizeof(journal), "%s/journal.%d", state, (int)getpid());
+	check("close-removes-journal", access(journal, F_OK) != 0, journal);
+	close(dirfd);
+}
+
+/* A child actuates and is killed: the journal restores; a changed file is reported. */
+static void killed_run(const char *name, uint64_t oh, uint64_t mi)
+{
+	int ready[2];
+	if (pipe(ready) != 0)
+		exit(2);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct actuator a;
+		int dirfd = open(cg, O_RDONLY | O_DIRECTORY);
+		if (actuate_open(&a, state, detail, sizeof(detail)) != 0)
+			_exit(1);
+		tick(&a, dirfd, oh, 0, 0, mi);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		printf("FAIL actuate/child: it did not actuate\n"), failures++;
+	close(ready[0]);
+	/* while it runs, its journal is its own */
+	char *out = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&out, &size);
+	int problems = actuate_restore(state, mem);
+	fclose(mem);
+	snprintf(detail, sizeof(detail), "problems %d: %s", problems, out);
+	check(name, problems == 1 && strstr(out, "belongs to a running memcg-run (memcg-run journal 1 pid"), detail);
+	free(out);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_sigkill(void)
+{
+	fresh();
+	killed_run("restore-leaves-running", 4096, 1);
+	snprintf(detail, sizeof(detail), "memory.high %s memory.min %s", get_file("memory.high"), get_file("memory.min"));
+	check("killed-leaves-written", strcmp(get_file("memory.high"), "50331648") == 0 &&
+	      strcmp(get_file("memory.min"), "67108864") == 0, detail);
+	char *out = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&out, &size);
+	int problems = actuate_restore(state, mem);
+	fclose(mem);
+	snprintf(detail, sizeof(detail), "problems %d, memory.high %s memory.min %s: %s", problems,
+		 get_file("memory.high"), get_file("memory.min"), out);
+	check("restore-after-sigkill", problems == 0 && strcmp(get_file("memory.high"), "max") == 0 &&
+	      strcmp(get_file("memory.min"), "0") == 0 && strstr(out, "every file restored, removed"), detail);
+	free(out);
+
+	fresh();
+	killed_run("restore-leaves-running-2", 4096, 0);
+	put_file("memory.high", "99999744");            /* someone else, after the kill */
+	out = NULL;
+	mem = open_memstream(&out, &size);
+	problems = actuate_restore(state, mem);
+	fclose(mem);
+	snprintf(detail, sizeof(detail), "problems %d, memory.high %s: %s", problems, get_file("memory.high"), out);
+	check("restore-reports-changed", problems == 1 && strcmp(get_file("memory.high"), "99999744") == 0 &&
+	      strstr(out, "memory.high is 99999744, not the 50331648 memcg-run wrote: someone else changed it"), detail);
+	free(out);
+	put_file("memory.high", "50331648");            /* the other writer goes: --restore tries again */
+	out = NULL;
+	mem = open_memstream(&out, &size);
+	problems = actuate_restore(state, mem);
+	fclose(mem);
+	snprintf(detail, sizeof(detail), "problems %d, memory.high %s: %s", problems, get_file("memory.high"), out);
+	check("restore-again", problems == 0 && strcmp(get_file("memory.high"), "max") == 0, detail);
+	free(out);
+	out = NULL;
+	mem = open_memstream(&out, &size);
+	problems = actuate_restore(state, mem);
+	fclose(mem);
+	check("restore-nothing-left", problems == 0 && strstr(out, "nothing to restore"), out);
+	free(out);
+}
+
+/* A limit is never loosened, a protection never lowered, by the actuator. */
+static void test_never_looser(void)
+{
+	struct actuator a;
+	fresh();
+	put_file("memory.high", "20971520");
+	put_file("memory.min", "134217728");
+	int dirfd = open(cg, O_RDONLY | O_DIRECTORY);
+	if (actuate_open(&a, state, detail, sizeof(detail)) != 0) {
+		check("never-looser", 0, detail);
+		return;
+	}
+	int problems = tick(&a, dirfd, 1, 0, 0, 1);
+	snprintf(detail, sizeof(detail), "memory.high %s memory.min %s problems %d", get_file("memory.high"),
+		 get_file("memory.min"), problems);
+	check("never-looser", problems == 0 && strcmp(get_file("memory.high"), "20971520") == 0 &&
+	      strcmp(get_file("memory.min"), "134217728") == 0 && a.nfiles == 3 && !a.files[0].held &&
+	      !a.files[1].held && !a.files[2].held, detail);
+	actuate_close(&a, NULL);
+	close(dirfd);
+}
+
+int main(int argc, char **argv)
+{
+	page = sysconf(_SC_PAGESIZE);
+	if (page != 4096) {
+		printf("SKIP actuate: setup: the expected values assume 4 KiB pages (this machine: %ld)\n", page);
+		return 0;
+	}
+	if (argc > 1)
+		snprintf(root, sizeof(root), "%s", argv[1]), mkdir(root, 0700);
+	else if (!mkdtemp(strcpy(root, "/tmp/test-actuate.XXXXXX")))
+		return 2;
+	snprintf(state, sizeof(state), "%s/state", root);
+	snprintf(cg, sizeof(cg), "%s/cg", root);
+	test_on_off();
+	test_sigkill();
+	test_never_looser();
+	if (argc <= 1) {
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			return 2;
+	}
+	return failures ? 1 : 0;
+}
