@@ -153,7 +153,8 @@ static void say(FILE *out, const char *prefix, const char *fmt, ...)
 }
 
 /* Puts back a file's original if it still holds what memcg-run wrote: 0 done (or
- * nothing to do), 1 a problem, reported. */
+ * nothing to do, or a value someone else wrote there, reported and let go: the journal
+ * says so), 1 it could not be done (the journal keeps it). */
 static int restore_file(int jfd, const char *path, const char *original, const char *written,
 			FILE *out)
 {
@@ -170,7 +171,8 @@ static int restore_file(int jfd, const char *path, const char *original, const c
 	if (strcmp(now, written) != 0) {
 		say(out, "memcg-run: ", "%s is %s, not the %s memcg-run wrote: someone else changed it; "
 		    "left alone (it was %s before memcg-run)", path, now, written, original);
-		return 1;
+		journal(jfd, original, original, path);
+		return 0;
 	}
 	if (journal(jfd, original, original, path) != 0 || write_value(AT_FDCWD, path, original) != 0) {
 		say(out, "memcg-run: ", "%s: cannot restore %s: %s", path, original, strerror(errno));
@@ -446,13 +448,15 @@ static int restore_journal(const char *path, FILE *out)
 		unlink(path);
 	close(fd);
 	say(out, "memcg-run: ", "journal %s: %d file%s, %s", path, n, n == 1 ? "" : "s",
-	    problems ? "kept (see above); --restore tries again" : "every file restored, removed");
+	    problems ? "kept (see above): memcg-run --restore tries again" : "done, removed");
 	return problems;
 }
 
-int actuate_restore(const char *dir, FILE *out)
+int actuate_restore(const char *dir, FILE *out, int *journals_found)
 {
 	DIR *d = opendir(dir);
+	if (journals_found)
+		*journals_found = 0;
 	if (!d)
 		return errno == ENOENT ? 0 : -1;
 	char own[32];
@@ -469,8 +473,8 @@ int actuate_restore(const char *dir, FILE *out)
 		free(path);
 	}
 	closedir(d);
-	if (!journals)
-		say(out, "memcg-run: ", "no journal of a stopped memcg-run in %s: nothing to restore", dir);
+	if (journals_found)
+		*journals_found = journals;
 	return problems;
 }
 

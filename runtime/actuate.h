@@ -59,15 +59,17 @@ int actuate_cgroup(struct actuator *a, int dirfd, const char *path, const uint64
 void actuate_forget(struct actuator *a, const char *path, const char *prefix);
 
 /* Restores every file this run holds (a value someone else changed is reported and left
- * alone), and removes the journal. Returns the number of problems. */
+ * alone), and removes the journal, unless a file could not be read or written: then the
+ * journal stays for --restore. Returns the number of such files. */
 int actuate_close(struct actuator *a, FILE *out);
 
 /* Restores from the journals in `dir` of runs that are gone (SIGKILL, a crash): each file
  * still holding what memcg-run wrote gets its original back; one that holds another value
- * is reported and left alone. A journal of a running memcg-run is left to it (reported).
- * One line per file or journal to out. Returns the number of problems, -1 if dir cannot
- * be read. */
-int actuate_restore(const char *dir, FILE *out);
+ * is reported and left alone (let go: not reported again). A journal is removed when
+ * nothing in it is left to do; one of a running memcg-run is left to it (reported).
+ * One line per file or journal to out; how many journals there were in *journals (when
+ * not NULL). Returns the number of files and journals left to do, -1 if dir cannot be read. */
+int actuate_restore(const char *dir, FILE *out, int *journals);
 
 /* The journal directory: $MEMCG_RUN_STATE_DIR, else ACTUATE_STATE_DIR. */
 const char *actuate_state_dir(void);

@@ -5,6 +5,7 @@
  *   -> fill the cgroup-id map -> attach tracepoint (and struct_ops links) -> status loop
  *   -> detach.
  * Every error is one line naming the thing and the fix; nothing stays loaded after one. */
+#define _GNU_SOURCE    /* asprintf() */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,11 +31,11 @@
 #include "run.h"
 
 struct options {
-	const char *object, *btf, *pin_dir, *unpin_dir;
+	const char *object, *btf, *pin_dir, *unpin_dir, *actuator;
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
-	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose;
-	double interval, duration;
+	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose, restore;
+	double interval, duration, period;
 };
 
 static volatile sig_atomic_t stop;
@@ -86,11 +87,17 @@ static void usage(FILE *out)
 	      "       memcg-run --inspect POLICY.o\n"
 	      "       memcg-run --probe [--btf FILE] [POLICY.o]\n"
 	      "       memcg-run --unpin DIR\n"
+	      "       memcg-run --restore\n"
 	      "\n"
 	      "  --cgroup NAME=PATH   bind policy cgroup NAME (absolute path, path under the cgroup\n"
 	      "                       root, or a systemd unit such as batch.slice)\n"
 	      "  --set NAME=VALUE     set a parameter, with units as in the policy (100/s, 4MiB)\n"
 	      "  --dry-run            count signals and evaluate rules, attach no hook\n"
+	      "  --actuator=hooks|cgroup  carry out actions by memcg_bpf_ops hooks, or by writing\n"
+	      "                       memory.high, memory.low, memory.min (cgroup v2; default:\n"
+	      "                       hooks where the kernel has memcg_bpf_ops, else cgroup)\n"
+	      "  --period D           how often the cgroup actuator evaluates and writes (100ms)\n"
+	      "  --restore            put back the cgroup files a killed memcg-run left written\n"
 	      "  --allow-override     let cgroups below an attachment attach their own ops\n"
 	      "  --pin DIR            pin the policy's links and maps in DIR (on a BPF file system):\n"
 	      "                       it stays attached after memcg-run exits\n"
@@ -129,7 +136,7 @@ static int parse_duration(const char *text, double *seconds)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
-	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN };
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -140,9 +147,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "inspect", no_argument, NULL, O_INSPECT }, { "probe", no_argument, NULL, O_PROBE },
 		{ "btf", required_argument, NULL, O_BTF }, { "help", no_argument, NULL, 'h' },
 		{ "pin", required_argument, NULL, O_PIN }, { "unpin", required_argument, NULL, O_UNPIN },
+		{ "actuator", required_argument, NULL, O_ACTUATOR },
+		{ "period", required_argument, NULL, O_PERIOD }, { "restore", no_argument, NULL, O_RESTORE },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->interval = 1;
+	o->period = 0.1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
@@ -176,6 +186,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_BTF: o->btf = optarg; break;
 		case O_PIN: o->pin_dir = optarg; break;
 		case O_UNPIN: o->unpin_dir = optarg; break;
+		case O_ACTUATOR:
+			if (strcmp(optarg, "hooks") != 0 && strcmp(optarg, "cgroup") != 0)
+				return fail("--actuator takes hooks or cgroup, not '%s'", optarg);
+			o->actuator = optarg;
+			break;
+		case O_PERIOD:
+			if (parse_duration(optarg, &o->period) || o->period < 0.01 || o->period > 60)
+				return fail("--period takes a duration from 10ms to 60s, such as 100ms, not '%s'",
+					    optarg);
+			break;
+		case O_RESTORE: o->restore = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			return fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
@@ -185,8 +206,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->object = argv[optind++];
 	if (optind < argc)
 		return fail("give one policy object, not '%s' too", argv[optind]);
-	if (!o->object && !o->probe && !o->unpin_dir)
+	if (!o->object && !o->probe && !o->unpin_dir && !o->restore)
 		return fail("no policy object given (see memcg-run --help)");
+	if (o->restore && o->object)
+		return fail("--restore takes no policy object: it restores from the journals in %s",
+			    actuate_state_dir());
+	if (o->actuator && o->dry_run)
+		return fail("--actuator has no meaning with --dry-run (nothing is carried out)");
 	if (o->btf && !o->probe)
 		return fail("--btf goes with --probe");
 	if (o->allow_override && o->dry_run)
@@ -374,6 +400,12 @@ static void recheck_cgroups(struct run *r)
 		if (change == BIND_SAME)
 			continue;
 		r->changes[s] = change;
+		if (r->act_open) {
+			char *prefix = NULL;
+			if (asprintf(&prefix, "memcg-run: cgroup %s: ", r->bind.cgroups[s].decl->name) > 0)
+				actuate_forget(&r->act, r->bind.cgroups[s].path, prefix);
+			free(prefix);
+		}
 		if (change == BIND_NEW && r->nlinks && reattach_hooks(r, s, r->allow_override) != 0)
 			fprintf(stderr, "memcg-run: cgroup %s (%s) is back, but its hooks could not be "
 				"attached again: %s\n", r->bind.cgroups[s].decl->name, r->bind.cgroups[s].path,
@@ -418,10 +450,13 @@ static int check_kernel(struct run *r, const struct options *o)
 	if (o->dry_run)
 		return 0;
 	if (!r->probe.cgroup2_memory)
-		return fail("this machine has no cgroup v2 memory controller (memcg_bpf_ops attaches to "
-			    "cgroup v2); --dry-run works on cgroup v1");
+		return fail("this machine has no cgroup v2 memory controller: memcg_bpf_ops and the cgroup "
+			    "actuator (memory.high, memory.low, memory.min) need cgroup v2; --dry-run works "
+			    "on cgroup v1");
+	if (r->actuator == RUN_CGROUP)
+		return 0;
 	if (probe_policy_hooks(&r->probe, &r->meta, why, sizeof(why)) != 0)
-		return fail("%s", why);
+		return fail("%s (or --actuator=cgroup: cgroup files carry the actions out)", why);
 	return 0;
 }
 
@@ -455,11 +490,38 @@ static int fail_verifier(const struct run *r)
 	return 1;
 }
 
+/* Hooks where the kernel has memcg_bpf_ops, else cgroup files (cgroup v2). */
+static int choose_actuator(struct run *r, const struct options *o)
+{
+	r->actuator = o->actuator ? (strcmp(o->actuator, "cgroup") == 0 ? RUN_CGROUP : RUN_HOOKS) :
+		      !r->probe.ops && r->probe.cgroup2_memory ? RUN_CGROUP : RUN_HOOKS;
+	if (o->dry_run || !r->meta.nactions)
+		r->actuator = RUN_HOOKS;        /* nothing is carried out */
+	if (o->pin_dir && r->actuator == RUN_CGROUP)
+		return fail("--pin keeps hooks attached after memcg-run exits; this kernel has no "
+			    "memcg_bpf_ops, and the cgroup actuator acts only while memcg-run runs");
+	return 0;
+}
+
+/* The cgroup actuator: what runs that are gone left written is restored first. */
+static int open_actuator(struct run *r, const struct options *o)
+{
+	char why[600];
+	const char *dir = actuate_state_dir();
+	actuate_restore(dir, stdout, NULL);
+	if (actuate_open(&r->act, dir, why, sizeof(why)) != 0)
+		return fail("%s", why);
+	r->act.log = !o->explain ? NULL : o->json ? stderr : stdout;
+	r->act_open = 1;
+	return 0;
+}
+
 static int load_and_attach(struct run *r, const struct options *o)
 {
 	char ops[16];
+	int hooks = !o->dry_run && r->meta.nactions && r->actuator == RUN_HOOKS;
 	snprintf(ops, sizeof(ops), "ops_%s", r->probe.abi);
-	if (policy_object_load(&r->po, o->dry_run || !r->meta.nactions ? NULL : ops) != 0)
+	if (policy_object_load(&r->po, hooks ? ops : NULL) != 0)
 		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
 	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
 	if (sync_ids(r) != 0)
@@ -471,8 +533,8 @@ static int load_and_attach(struct run *r, const struct options *o)
 	r->tp_link = tp ? bpf_program__attach(tp) : NULL;
 	if (!r->tp_link)
 		return fail_libbpf("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
-	if (o->dry_run || !r->meta.nactions)
-		return 0;
+	if (!hooks)
+		return r->actuator == RUN_CGROUP && !o->dry_run && r->meta.nactions ? open_actuator(r, o) : 0;
 	size_t size = 512;      /* the reason names a bound cgroup's path, whole */
 	for (int i = 0; i < r->bind.ncgroups; i++)
 		size += r->bind.cgroups[i].path ? strlen(r->bind.cgroups[i].path) : 0;
@@ -494,6 +556,9 @@ static void close_object(struct run *r)
 
 static void cleanup(struct run *r)
 {
+	if (r->act_open)
+		actuate_close(&r->act, stdout);
+	r->act_open = 0;
 	if (r->pinned)
 		printf("memcg-run: the policy stays attached, pinned in %s; remove it with "
 		       "memcg-run --unpin %s\n", r->pinned, r->pinned);
@@ -506,6 +571,35 @@ static void cleanup(struct run *r)
 	close_object(r);
 }
 
+/* The cgroup actuator: each bound cgroup's files set to what its actions ask now (the
+ * test entry answers as the hooks would). */
+static void actuate_all(struct run *r, double t)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);    /* the clock bpf_ktime_get_ns() reads */
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	for (int s = 0; s < r->bind.ncgroups; s++) {
+		const struct bound_cgroup *bc = &r->bind.cgroups[s];
+		uint64_t values[ACTUATE_KINDS] = { 0 };
+		int used[ACTUATE_KINDS] = { 0 }, any = 0;
+		for (int i = 0; i < r->meta.nactions; i++) {
+			int k = actuate_kind_index(r->meta.actions[i].kind);
+			if (r->meta.actions[i].target == s && k >= 0)
+				used[k] = any = 1;
+		}
+		if (!any || !bc->path || bc->gone)
+			continue;
+		for (int k = 0; k < ACTUATE_KINDS; k++)
+			if (used[k])
+				values[k] = report_hook_value(r, actuate_kind_names[k], bc->id, now);
+		char *prefix = NULL;
+		if (asprintf(&prefix, "[%7.1fs] %s: ", t, bc->decl->name) < 0)
+			prefix = NULL;
+		actuate_cgroup(&r->act, bc->fd, bc->path, values, used, prefix ? prefix : "");
+		free(prefix);
+	}
+}
+
 /* Cgroups created or removed below a bound cgroup count (or stop counting) within a
  * second, whatever the status interval. */
 #define RESCAN_S 0.5
@@ -513,14 +607,18 @@ static void cleanup(struct run *r)
 static int run_loop(struct run *r, const struct options *o)
 {
 	report_start(r, o->dry_run, o->json);
-	double start = monotonic_s(), rescanned = start;
+	double start = monotonic_s(), rescanned = start, acted = 0;
 	while (!stop) {
 		double now = monotonic_s();
 		double next = now + o->interval;
 		if (o->duration && now - start >= o->duration)
 			break;
 		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration)) {
-			usleep(20000);
+			usleep(r->act_open ? 10000 : 20000);
+			if (r->act_open && monotonic_s() - acted >= o->period) {
+				acted = monotonic_s();
+				actuate_all(r, acted - start);
+			}
 			if (monotonic_s() - rescanned >= RESCAN_S) {
 				sync_ids(r);
 				rescanned = monotonic_s();
@@ -546,6 +644,19 @@ static void catch_signals(void)
 static int interrupted(void)
 {
 	return stop ? fail("stopped by a signal before the policy ran; nothing was left loaded") : 0;
+}
+
+/* --restore: the files of runs that are gone, from their journals. */
+static int restore_journals(void)
+{
+	int journals;
+	const char *dir = actuate_state_dir();
+	int problems = actuate_restore(dir, stdout, &journals);
+	if (problems < 0)
+		return fail("cannot read the journals in %s: %s", dir, strerror(errno));
+	if (!journals)
+		printf("memcg-run: no journal of a stopped memcg-run in %s: nothing to restore\n", dir);
+	return problems ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -577,6 +688,8 @@ int main(int argc, char **argv)
 	}
 	if (o.unpin_dir)
 		return unpin_policy(o.unpin_dir);
+	if (o.restore)
+		return restore_journals();
 	if (o.inspect) {
 		report_inspect(&r);
 		close_object(&r);
@@ -592,7 +705,7 @@ int main(int argc, char **argv)
 	r.allow_override = o.allow_override;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	policy_object_libbpf_forget();
-	int rc = check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
+	int rc = choose_actuator(&r, &o) || check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
 		 interrupted() || load_and_attach(&r, &o) || interrupted();
 	if (rc)
 		show_libbpf(o.verbose);

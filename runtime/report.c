@@ -107,11 +107,17 @@ void report_start(const struct run *r, int dry_run, int json)
 {
 	if (json)
 		return;
-	printf("memcg-run: policy %s from %s, %s\n", r->meta.name, r->object,
+	printf("memcg-run: policy %s from %s, %s%s%s\n", r->meta.name, r->object,
 	       dry_run ? "dry run: signals counted and rules evaluated, no hook attached" :
-	       "attached");
+	       "attached", r->act_open ? " through cgroup files, journal " : "",
+	       r->act_open ? r->act.journal : "");
 	for (int i = 0; i < r->bind.ncgroups; i++)
 		printf("memcg-run: cgroup %s = %s\n", r->bind.cgroups[i].decl->name, r->bind.cgroups[i].path);
+	for (int a = 0; r->act_open && a < r->meta.nactions; a++) {
+		const struct meta_action *act = &r->meta.actions[a];
+		printf("memcg-run: line %d: %s(%s) becomes %s\n", act->line, act->kind,
+		       r->meta.cgroups[act->target].name, actuate_kind_effect(actuate_kind_index(act->kind)));
+	}
 }
 
 /* A query of the test entry: what the hook would return for this cgroup now. */
@@ -120,6 +126,14 @@ static uint64_t hook_value(const struct run *r, enum test_op op, uint64_t id, ui
 	struct memcgc_test in = { .op = op, .now = now, .cgroup_id = id };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &in, .ctx_size_in = sizeof(in));
 	return bpf_prog_test_run_opts(r->test_prog, &opts) == 0 ? in.result : 0;
+}
+
+uint64_t report_hook_value(const struct run *r, const char *kind, uint64_t id, uint64_t now)
+{
+	for (int k = 0; k < NKINDS; k++)
+		if (strcmp(hook_kinds[k].kind, kind) == 0)
+			return hook_value(r, hook_kinds[k].op, id, now);
+	return 0;
 }
 
 /* The rate of a counter now, in events per second (the BPF side's arithmetic). */

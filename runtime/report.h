@@ -10,6 +10,9 @@ int report_probe(const struct run *r, int have_object, int dry_run);
 void report_start(const struct run *r, int dry_run, int json);
 /* One status: every rule and cgroup (text or one JSON line), or only changes (quiet), and
  * one line per action turned on or off (explain). */
+/* What the hook of action kind `kind` would return for cgroup `id` at `now` (ns,
+ * CLOCK_MONOTONIC), asked of the object's test entry; 0 if that fails. */
+uint64_t report_hook_value(const struct run *r, const char *kind, uint64_t id, uint64_t now);
 void report_tick(struct run *r, double t, int json, int quiet, int explain);
 
 #endif

@@ -5,12 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "actuate.h"
 #include "bind.h"
 #include "meta.h"
 #include "policy_object.h"
 #include "probe.h"
 
 struct bpf_link;
+
+enum { RUN_HOOKS, RUN_CGROUP };
 
 struct run {
 	const char *object;
@@ -29,6 +32,9 @@ struct run {
 	int changes[META_MAX];          /* BIND_GONE or BIND_NEW since the last status */
 	int nlinks;
 	const char *pinned;             /* --pin DIR, once pinned */
+	int actuator;                   /* RUN_HOOKS or RUN_CGROUP: what carries out actions */
+	int act_open;                   /* act holds a journal */
+	struct actuator act;            /* the cgroup actuator (actuate.h) */
 	/* what the last status showed, to print only changes (-q, --explain) */
 	uint64_t shown_hooks[META_MAX][4];
 	int shown_active[META_MAX * 4];
