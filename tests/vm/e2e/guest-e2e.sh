@@ -2,7 +2,8 @@
 # Inside the test VM: memcgc-compiled policies attached by memcg-run to real cgroup v2
 # memcgs, with real workloads (tests/vm/progs/toucher.c). One kernel ABI per boot.
 #   guest-e2e.sh BUILD ABI OBJDIR [TEST...]
-# TEST: refuse examples busy rebind delay protect over_high (default: those for ABI).
+# TEST: refuse examples busy rebind cgroup_actuator delay protect over_high (default: those
+# for ABI).
 # The last line it prints is `guest-e2e: done ABI`; run-e2e.sh counts a run without it
 # (the VM died, the script stopped early) as a FAIL.
 set -u
@@ -245,7 +246,101 @@ test_rebind() {
 	else fail rebind "cgroup id $old, then $new; ${effect#*: }" "$(tail -6 "$TMP/rebind.log")"; fi
 }
 
-tests="refuse examples busy rebind"
+# wait_value FILE VALUE SECONDS: until FILE holds VALUE (0), or time runs out (1)
+wait_value() {
+	for _ in $(seq 1 $(($3 * 10))); do [ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# the cgroup actuator (--actuator=cgroup, on any ABI: no hook is attached): memory.high
+# of low is written while the rule holds (low is empty: the 16 MiB floor) and restored
+# after; SIGKILL leaves it written and `memcg-run --restore` brings it back; a value
+# someone else wrote (while memcg-run runs, or after it was killed) is left alone and
+# reported; protect_min raises memory.min to prot's usage while it holds
+test_cgroup_actuator() {
+	local high=$T/c/high low=$T/c/low floor=16777216 out status holder min
+	cleanup; mkcg "$T" "$T/c" "$high" "$low"
+	local args=(--actuator=cgroup --explain --cgroup high="$high" --cgroup low="$low" "$OBJ/over-high.o")
+	start_run "$TMP/act.log" "${args[@]}" ||
+		{ fail cgroup-actuator "memcg-run did not attach" "$(cat "$TMP/act.log")"; return; }
+	if grep -q "attached through cgroup files, journal /run/memcg-run/journal.$RUN_PID" "$TMP/act.log" &&
+	   [ "$(links)" = 0 ]; then pass cgroup-actuator-start "$(grep -m1 'becomes' "$TMP/act.log")"
+	else fail cgroup-actuator-start "no start line naming the journal, or $(links) struct_ops links" "$(head -5 "$TMP/act.log")"; fi
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	if wait_value "$low/memory.high" $floor 3; then
+		wait $p1
+		if wait_value "$low/memory.high" max 5 &&
+		   grep -qF "low: $low/memory.high max -> $floor (over_high 8192" "$TMP/act.log" &&
+		   grep -qF "low: $low/memory.high $floor -> max (no action holds: restored)" "$TMP/act.log"; then
+			pass cgroup-actuator-over-high "memory.high $floor while high faulted, max after"
+		else fail cgroup-actuator-over-high "memory.high $(cat "$low/memory.high") after high stopped" "$(grep memory.high "$TMP/act.log" | tail -3)"; fi
+	else
+		wait $p1
+		fail cgroup-actuator-over-high "memory.high $(cat "$low/memory.high"), want $floor while high faults" "$(tail -5 "$TMP/act.log")"
+	fi
+	stop_run; status=$?
+	[ $status = 0 ] && [ ! -e /run/memcg-run/journal.$RUN_PID ] && pass cgroup-actuator-clean-exit ||
+		fail cgroup-actuator-clean-exit "exit $status, journal $(ls /run/memcg-run/)"
+
+	# SIGKILL while written, then --restore
+	start_run "$TMP/act2.log" "${args[@]}" || { fail cgroup-actuator-sigkill "memcg-run did not attach"; return; }
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 3
+	kill -KILL "$RUN_PID"; wait "$RUN_PID" 2>/dev/null
+	wait $p1
+	local left; left=$(cat "$low/memory.high")
+	out=$("$RUN" --restore 2>&1); status=$?
+	if [ "$left" = $floor ] && [ $status = 0 ] && [ "$(cat "$low/memory.high")" = max ] &&
+	   grep -qF "$low/memory.high restored to max (memcg-run had written $floor)" <<<"$out" &&
+	   [ ! -e /run/memcg-run/journal.$RUN_PID ]; then pass cgroup-actuator-restore "$(head -1 <<<"$out")"
+	else fail cgroup-actuator-restore "memory.high $left after SIGKILL, $(cat "$low/memory.high") after --restore (exit $status)" "$out"; fi
+
+	# someone else writes memory.high after a SIGKILL: --restore leaves it, says so
+	start_run "$TMP/act3.log" "${args[@]}" || { fail cgroup-actuator-changed "memcg-run did not attach"; return; }
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 3
+	kill -KILL "$RUN_PID"; wait "$RUN_PID" 2>/dev/null
+	echo 209715200 > "$low/memory.high"
+	wait $p1
+	out=$("$RUN" --restore 2>&1); status=$?
+	if [ "$(cat "$low/memory.high")" = 209715200 ] &&
+	   grep -qF "$low/memory.high is 209715200, not the $floor memcg-run wrote: someone else changed it; left alone" <<<"$out"; then
+		pass cgroup-actuator-changed-restore
+	else fail cgroup-actuator-changed-restore "memory.high $(cat "$low/memory.high") (exit $status)" "$out"; fi
+
+	# someone else writes it while memcg-run runs: left alone from then on, also at exit
+	echo max > "$low/memory.high"
+	start_run "$TMP/act4.log" "${args[@]}" || { fail cgroup-actuator-changed-running "memcg-run did not attach"; return; }
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 3
+	echo 104857600 > "$low/memory.high"
+	wait $p1
+	wait_log "$TMP/act4.log" "someone else changed it; left alone from now on" 3
+	stop_run
+	if [ "$(cat "$low/memory.high")" = 104857600 ] &&
+	   grep -qF "$low/memory.high is 104857600, not the $floor memcg-run wrote: someone else changed it; left alone from now on" "$TMP/act4.log"; then
+		pass cgroup-actuator-changed-running
+	else fail cgroup-actuator-changed-running "memory.high $(cat "$low/memory.high")" "$(tail -4 "$TMP/act4.log")"; fi
+
+	# protect_min: memory.min raised to prot's usage while the hog faults, 0 after
+	cleanup; mkcg "$T" "$T/c" "$T/c/prot" "$T/c/hog"
+	"$TOUCH" --cgroup "$T/c/prot" 32 --hold > "$TMP/prot.out" & holder=$!
+	for _ in $(seq 1 100); do grep -q holding "$TMP/prot.out" && break; sleep 0.1; done
+	start_run "$TMP/act5.log" --actuator=cgroup --cgroup prot="$T/c/prot" --cgroup hog="$T/c/hog" "$OBJ/protect.o" ||
+		{ kill "$holder"; fail cgroup-actuator-protect-min "memcg-run did not attach" "$(cat "$TMP/act5.log")"; return; }
+	"$TOUCH" --cgroup "$T/c/hog" --rate 2 > /dev/null & p1=$!
+	for _ in $(seq 1 30); do min=$(cat "$T/c/prot/memory.min"); [ "$min" != 0 ] && break; sleep 0.1; done
+	wait $p1
+	local current; current=$(cat "$T/c/prot/memory.current")
+	wait_value "$T/c/prot/memory.min" 0 6; local after; after=$(cat "$T/c/prot/memory.min")
+	stop_run
+	kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+	if [ "$min" -ge 33554432 ] && [ "$min" -le $((current + 1048576)) ] && [ "$after" = 0 ]; then
+		pass cgroup-actuator-protect-min "memory.min $min while the hog faulted (usage $current), 0 after"
+	else fail cgroup-actuator-protect-min "memory.min $min while the hog faulted (usage $current), $after after" "$(tail -4 "$TMP/act5.log")"; fi
+}
+
+tests="refuse examples busy rebind cgroup_actuator"
 [ "$ABI" != v2 ] && tests+=" delay protect"
 [ "$ABI" = v2 ] && tests+=" over_high"
 shift 3
