@@ -31,7 +31,7 @@
 #include "run.h"
 
 struct options {
-	const char *object, *btf, *pin_dir, *unpin_dir, *actuator;
+	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source;
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
 	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose, restore;
@@ -96,7 +96,11 @@ static void usage(FILE *out)
 	      "  --actuator=hooks|cgroup  carry out actions by memcg_bpf_ops hooks, or by writing\n"
 	      "                       memory.high, memory.low, memory.min (cgroup v2; default:\n"
 	      "                       hooks where the kernel has memcg_bpf_ops, else cgroup)\n"
-	      "  --period D           how often the cgroup actuator evaluates and writes (100ms)\n"
+	      "  --source=tracepoint|poll  count events with memcg:count_memcg_events, or by\n"
+	      "                       polling memory.stat (cgroup v2; default: the tracepoint\n"
+	      "                       where the kernel has it)\n"
+	      "  --period D           how often memory.stat is polled and the cgroup actuator\n"
+	      "                       writes (100ms)\n"
 	      "  --restore            put back the cgroup files a killed memcg-run left written\n"
 	      "  --allow-override     let cgroups below an attachment attach their own ops\n"
 	      "  --pin DIR            pin the policy's links and maps in DIR (on a BPF file system):\n"
@@ -136,7 +140,7 @@ static int parse_duration(const char *text, double *seconds)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
-	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE };
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -148,6 +152,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "btf", required_argument, NULL, O_BTF }, { "help", no_argument, NULL, 'h' },
 		{ "pin", required_argument, NULL, O_PIN }, { "unpin", required_argument, NULL, O_UNPIN },
 		{ "actuator", required_argument, NULL, O_ACTUATOR },
+		{ "source", required_argument, NULL, O_SOURCE },
 		{ "period", required_argument, NULL, O_PERIOD }, { "restore", no_argument, NULL, O_RESTORE },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,6 +202,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 					    optarg);
 			break;
 		case O_RESTORE: o->restore = 1; break;
+		case O_SOURCE:
+			if (strcmp(optarg, "tracepoint") != 0 && strcmp(optarg, "poll") != 0)
+				return fail("--source takes tracepoint or poll, not '%s'", optarg);
+			o->source = optarg;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			return fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
@@ -444,9 +454,12 @@ static int check_kernel(struct run *r, const struct options *o)
 	if (!r->probe.btf)
 		return fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
 			    "CONFIG_DEBUG_INFO_BTF=y");
-	if (!r->probe.tracepoint)
+	if (r->source == SOURCE_TRACEPOINT && !r->probe.tracepoint)
 		return fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
 			    "later, or the memcgc test kernel)");
+	if (r->source == SOURCE_POLL && !r->probe.cgroup2_memory)
+		return fail("this machine has no cgroup v2 memory controller: the poll source reads "
+			    "cgroup v2's memory.stat; give --source=tracepoint");
 	if (o->dry_run)
 		return 0;
 	if (!r->probe.cgroup2_memory)
@@ -490,9 +503,13 @@ static int fail_verifier(const struct run *r)
 	return 1;
 }
 
-/* Hooks where the kernel has memcg_bpf_ops, else cgroup files (cgroup v2). */
+/* Hooks where the kernel has memcg_bpf_ops, else cgroup files (cgroup v2); the tracepoint
+ * where the kernel has it, else memory.stat. */
 static int choose_actuator(struct run *r, const struct options *o)
 {
+	r->source = o->source ? (strcmp(o->source, "poll") == 0 ? SOURCE_POLL : SOURCE_TRACEPOINT) :
+		    r->probe.tracepoint ? SOURCE_TRACEPOINT : SOURCE_POLL;
+	r->period = o->period;
 	r->actuator = o->actuator ? (strcmp(o->actuator, "cgroup") == 0 ? RUN_CGROUP : RUN_HOOKS) :
 		      !r->probe.ops && r->probe.cgroup2_memory ? RUN_CGROUP : RUN_HOOKS;
 	if (o->dry_run || !r->meta.nactions)
@@ -516,16 +533,25 @@ static int open_actuator(struct run *r, const struct options *o)
 	return 0;
 }
 
-static int load_and_attach(struct run *r, const struct options *o)
+/* The source of events: the poll source reads memory.stat, and its object is loaded
+ * without the tracepoint program (which a kernel without the tracepoint refuses). */
+static int open_source(struct run *r)
 {
-	char ops[16];
-	int hooks = !o->dry_run && r->meta.nactions && r->actuator == RUN_HOOKS;
-	snprintf(ops, sizeof(ops), "ops_%s", r->probe.abi);
-	if (policy_object_load(&r->po, hooks ? ops : NULL) != 0)
-		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
-	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
-	if (sync_ids(r) != 0)
-		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
+	char why[600];
+	if (r->source != SOURCE_POLL)
+		return 0;
+	if (poll_open(&r->poll, r, why, sizeof(why)) != 0)
+		return fail("%s", why);
+	if (policy_object_skip_program(&r->po, "count_memcg_events") != 0)
+		return fail("%s: the object has no count_memcg_events program", r->object);
+	return 0;
+}
+
+/* The tracepoint source: count_memcg_events attached (tracefs mounted if need be). */
+static int attach_tracepoint(struct run *r)
+{
+	if (r->source != SOURCE_TRACEPOINT)
+		return 0;
 	if (tracefs_ensure(&r->tracefs_mounted) != 0)
 		return fail("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
 	struct bpf_program *tp = bpf_object__find_program_by_name(r->po.obj, "count_memcg_events");
@@ -533,6 +559,23 @@ static int load_and_attach(struct run *r, const struct options *o)
 	r->tp_link = tp ? bpf_program__attach(tp) : NULL;
 	if (!r->tp_link)
 		return fail_libbpf("cannot attach to memcg:count_memcg_events: %s", strerror(errno));
+	return 0;
+}
+
+static int load_and_attach(struct run *r, const struct options *o)
+{
+	char ops[16];
+	int hooks = !o->dry_run && r->meta.nactions && r->actuator == RUN_HOOKS;
+	snprintf(ops, sizeof(ops), "ops_%s", r->probe.abi);
+	if (open_source(r) != 0)
+		return 1;
+	if (policy_object_load(&r->po, hooks ? ops : NULL) != 0)
+		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
+	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
+	if (sync_ids(r) != 0)
+		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
+	if (attach_tracepoint(r) != 0)
+		return 1;
 	if (!hooks)
 		return r->actuator == RUN_CGROUP && !o->dry_run && r->meta.nactions ? open_actuator(r, o) : 0;
 	size_t size = 512;      /* the reason names a bound cgroup's path, whole */
@@ -573,11 +616,8 @@ static void cleanup(struct run *r)
 
 /* The cgroup actuator: each bound cgroup's files set to what its actions ask now (the
  * test entry answers as the hooks would). */
-static void actuate_all(struct run *r, double t)
+static void actuate_all(struct run *r, double t, uint64_t now)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);    /* the clock bpf_ktime_get_ns() reads */
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	for (int s = 0; s < r->bind.ncgroups; s++) {
 		const struct bound_cgroup *bc = &r->bind.cgroups[s];
 		uint64_t values[ACTUATE_KINDS] = { 0 };
@@ -600,6 +640,18 @@ static void actuate_all(struct run *r, double t)
 	}
 }
 
+/* Every --period: memory.stat's growth counted (poll source), then the cgroup files set. */
+static void every_period(struct run *r, double t)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);    /* the clock bpf_ktime_get_ns() reads */
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (r->source == SOURCE_POLL)
+		poll_tick(&r->poll, r, now);
+	if (r->act_open)
+		actuate_all(r, t, now);
+}
+
 /* Cgroups created or removed below a bound cgroup count (or stop counting) within a
  * second, whatever the status interval. */
 #define RESCAN_S 0.5
@@ -608,16 +660,17 @@ static int run_loop(struct run *r, const struct options *o)
 {
 	report_start(r, o->dry_run, o->json);
 	double start = monotonic_s(), rescanned = start, acted = 0;
+	int periodic = r->act_open || r->source == SOURCE_POLL;
 	while (!stop) {
 		double now = monotonic_s();
 		double next = now + o->interval;
 		if (o->duration && now - start >= o->duration)
 			break;
 		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration)) {
-			usleep(r->act_open ? 10000 : 20000);
-			if (r->act_open && monotonic_s() - acted >= o->period) {
+			usleep(periodic ? 10000 : 20000);
+			if (periodic && monotonic_s() - acted >= o->period) {
 				acted = monotonic_s();
-				actuate_all(r, acted - start);
+				every_period(r, acted - start);
 			}
 			if (monotonic_s() - rescanned >= RESCAN_S) {
 				sync_ids(r);

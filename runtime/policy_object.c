@@ -382,6 +382,12 @@ static void take_logs(struct policy_object *po, char **logs)
 	}
 }
 
+int policy_object_skip_program(struct policy_object *po, const char *name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(po->obj, name);
+	return prog ? bpf_program__set_autoload(prog, false) : -1;
+}
+
 int policy_object_load(struct policy_object *po, const char *ops_map)
 {
 	struct bpf_map *map;

@@ -61,6 +61,10 @@ int policy_object_check(struct policy_object *po, const struct policy_meta *m);
 /* Sets a u64 .rodata variable (a parameter `param_NAME`, or `page_size`) before load. */
 int policy_object_set_rodata(struct policy_object *po, const char *var, uint64_t value);
 
+/* Leaves program `name` out of the load (the tracepoint program, on a kernel without the
+ * tracepoint). 0, or -1 when the object has no such program. */
+int policy_object_skip_program(struct policy_object *po, const char *name);
+
 /* Loads the programs and maps; of the struct_ops maps only the one named `ops_map` is
  * created (NULL: none, as a kernel without memcg_bpf_ops cannot create them), and only
  * its programs are loaded. 0, or -1 with po->error set (one line) and, when the verifier

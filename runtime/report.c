@@ -113,6 +113,10 @@ void report_start(const struct run *r, int dry_run, int json)
 	       r->act_open ? r->act.journal : "");
 	for (int i = 0; i < r->bind.ncgroups; i++)
 		printf("memcg-run: cgroup %s = %s\n", r->bind.cgroups[i].decl->name, r->bind.cgroups[i].path);
+	if (r->source == SOURCE_POLL)
+		poll_describe(&r->poll, r->period, stdout);
+	else
+		printf("memcg-run: source: the memcg:count_memcg_events tracepoint\n");
 	for (int a = 0; r->act_open && a < r->meta.nactions; a++) {
 		const struct meta_action *act = &r->meta.actions[a];
 		printf("memcg-run: line %d: %s(%s) becomes %s\n", act->line, act->kind,

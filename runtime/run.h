@@ -9,11 +9,13 @@
 #include "bind.h"
 #include "meta.h"
 #include "policy_object.h"
+#include "poll.h"
 #include "probe.h"
 
 struct bpf_link;
 
 enum { RUN_HOOKS, RUN_CGROUP };
+enum { SOURCE_TRACEPOINT, SOURCE_POLL };
 
 struct run {
 	const char *object;
@@ -35,6 +37,9 @@ struct run {
 	int actuator;                   /* RUN_HOOKS or RUN_CGROUP: what carries out actions */
 	int act_open;                   /* act holds a journal */
 	struct actuator act;            /* the cgroup actuator (actuate.h) */
+	int source;                     /* SOURCE_TRACEPOINT or SOURCE_POLL: what counts events */
+	struct poll_source poll;        /* the memory.stat poller (poll.h) */
+	double period;                  /* --period, in seconds */
 	/* what the last status showed, to print only changes (-q, --explain) */
 	uint64_t shown_hooks[META_MAX][4];
 	int shown_active[META_MAX * 4];

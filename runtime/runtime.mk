@@ -2,7 +2,7 @@
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
 	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c \
-	runtime/actuate.c
+	runtime/actuate.c runtime/poll.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)
@@ -24,3 +24,10 @@ $(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/ac
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) -Iruntime -o $@ tests/runtime/test-actuate.c runtime/actuate.c
+
+# The poll source's memory.stat keys and its arithmetic for nested cgroups (no kernel).
+$(BUILD)/test-poll: tests/runtime/test-poll.c runtime/poll.c runtime/poll.h compiler/signals.c $(LIBBPF_A)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/runtime/test-poll.c runtime/poll.c \
+		compiler/signals.c $(LIBBPF_LIBS)
