@@ -2,8 +2,8 @@
 # Inside the test VM: memcgc-compiled policies attached by memcg-run to real cgroup v2
 # memcgs, with real workloads (tests/vm/progs/toucher.c). One kernel ABI per boot.
 #   guest-e2e.sh BUILD ABI OBJDIR [TEST...]
-# TEST: refuse examples busy rebind cgroup_actuator delay protect over_high (default: those
-# for ABI).
+# TEST: refuse examples busy rebind cgroup_actuator poll_source delay protect over_high
+# (default: those for ABI).
 # The last line it prints is `guest-e2e: done ABI`; run-e2e.sh counts a run without it
 # (the VM died, the script stopped early) as a FAIL.
 set -u
@@ -340,7 +340,30 @@ test_cgroup_actuator() {
 	else fail cgroup-actuator-protect-min "memory.min $min while the hog faulted (usage $current), $after after" "$(tail -4 "$TMP/act5.log")"; fi
 }
 
-tests="refuse examples busy rebind cgroup_actuator"
+# the poll source (--source=poll; no tracepoint program loaded): the growth of high's
+# memory.stat pgfault reaches the policy's counter through the test entry, and with the
+# cgroup actuator low's memory.high is written while high faults and restored after
+test_poll_source() {
+	local high=$T/q/high low=$T/q/low floor=16777216 rate written restored
+	cleanup; mkcg "$T" "$T/q" "$high" "$low"
+	start_run "$TMP/poll.log" --source=poll --actuator=cgroup --explain --cgroup high="$high" \
+		--cgroup low="$low" "$OBJ/over-high.o" ||
+		{ fail poll-source "memcg-run did not attach" "$(cat "$TMP/poll.log")"; return; }
+	if grep -q "^memcg-run: source: memory.stat polled every 100 ms (PGFAULT <- pgfault)$" "$TMP/poll.log"; then
+		pass poll-source-start
+	else fail poll-source-start "no start line naming the poll source" "$(head -6 "$TMP/poll.log")"; fi
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 3; written=$?
+	wait $p1
+	wait_value "$low/memory.high" max 5; restored=$?
+	stop_run
+	rate=$(sed -n 's/^ *high: pgfault \([0-9.]*\)\/s.*/\1/p' "$TMP/poll.log" | sort -g | tail -1)
+	if [ $written = 0 ] && [ $restored = 0 ] && ge "${rate:-0}" 10; then
+		pass poll-source "pgfault(high) up to ${rate}/s from memory.stat; low's memory.high $floor, then max"
+	else fail poll-source "pgfault(high) up to ${rate:-?}/s; memory.high written: $written, restored: $restored" "$(tail -6 "$TMP/poll.log")"; fi
+}
+
+tests="refuse examples busy rebind cgroup_actuator poll_source"
 [ "$ABI" != v2 ] && tests+=" delay protect"
 [ "$ABI" = v2 ] && tests+=" over_high"
 shift 3
