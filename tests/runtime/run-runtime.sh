@@ -4,7 +4,7 @@
 # (text and JSON), clean exit on SIGTERM and SIGKILL, and every error a user can cause.
 # usage: run-runtime.sh BUILD
 # RUNTIME_TESTS="GROUP..." runs only those groups of tests (default: all): errors (with
-# --inspect and --probe) verifier dry-run json descendants rescan pin signals.
+# --inspect and --probe) verifier dry-run json descendants rescan pin signals actuator.
 #
 # Nothing here depends on what else runs on the machine or on how busy it is: the tests of
 # what memcg-run leaves behind look only at the BPF objects made from one object file
@@ -427,6 +427,37 @@ done
 [ "$(grep -c tracefs /proc/mounts)" = "$tracefs_before" ] && pass tracefs-as-found-after-kill || fail tracefs-as-found-after-kill "tracefs mounts changed"
 }
 
+# the cgroup actuator and the poll source need cgroup v2 (one line here, on cgroup v1);
+# --restore puts back what a killed run's journal says, from a scratch journal directory
+# (MEMCG_RUN_STATE_DIR) over fake cgroup files
+test_actuator() {
+	check err-actuator-v1 1 "no cgroup v2 memory controller: memcg_bpf_ops and the cgroup actuator (memory.high, memory.low, memory.min) need cgroup v2" \
+		"$run" --actuator=cgroup --cgroup high=x "$prio"
+	check err-actuator-word 2 "--actuator takes hooks or cgroup, not 'files'" "$run" --actuator=files "$prio"
+	check err-actuator-dry 2 "--actuator has no meaning with --dry-run" "$run" --dry-run --actuator=cgroup "$prio"
+	check err-source-word 2 "--source takes tracepoint or poll, not 'stat'" "$run" --source=stat "$prio"
+	check err-source-poll-v1 1 "the poll source reads cgroup v2's memory.stat; give --source=tracepoint" \
+		"$run" --dry-run --source=poll --cgroup high=x "$prio"
+	check err-period 2 "--period takes a duration from 10ms to 60s" "$run" --period 5ms "$prio"
+	check err-restore-object 2 "--restore takes no policy object" "$run" --restore "$prio"
+	local st=$work/state cg=$work/fake-cg out status
+	rm -rf "$st" "$cg"; mkdir -p "$st" "$cg"; chmod 700 "$st"
+	check restore-nothing 0 "no journal of a stopped memcg-run in $st: nothing to restore" \
+		env MEMCG_RUN_STATE_DIR="$st" "$run" --restore
+	echo 16777216 > "$cg/memory.high"; echo 4096 > "$cg/memory.low"; echo 8192 > "$cg/memory.min"
+	printf 'memcg-run journal 1 pid 999999\nset 1.000 max 16777216 %s\nset 1.000 0 8192 %s\nset 1.000 0 4096 %s\n' \
+		"$cg/memory.high" "$cg/memory.min" "$cg/memory.low" > "$st/journal.999999"
+	echo 65536 > "$cg/memory.low"   # someone else, after memcg-run was killed
+	out=$(MEMCG_RUN_STATE_DIR="$st" "$run" --restore 2>&1); status=$?
+	if [ $status = 0 ] && [ "$(cat "$cg/memory.high")" = max ] && [ "$(cat "$cg/memory.min")" = 0 ] &&
+	   [ "$(cat "$cg/memory.low")" = 65536 ] && [ ! -e "$st/journal.999999" ] &&
+	   grep -qF "$cg/memory.high restored to max (memcg-run had written 16777216)" <<<"$out" &&
+	   grep -qF "$cg/memory.low is 65536, not the 4096 memcg-run wrote: someone else changed it; left alone" <<<"$out"; then
+		pass restore-journal
+	else fail restore-journal "exit $status; high $(cat "$cg/memory.high"), min $(cat "$cg/memory.min"), low $(cat "$cg/memory.low")" "$out"; fi
+	rm -rf "$st" "$cg"
+}
+
 only errors && test_errors
 only verifier && test_verifier
 only dry-run && test_dry_run
@@ -435,4 +466,5 @@ only descendants && test_descendants
 only rescan && test_rescan
 only pin && test_pin
 only signals && test_signals
+only actuator && test_actuator
 exit 0
