@@ -264,12 +264,20 @@ static int64_t file_target(const struct actuator *a, int file, int64_t usage, in
 	return target / a->page_size * a->page_size;
 }
 
-/* What a file holds now is still what memcg-run wrote; else it is let go, reported. */
+/* What a file holds now is still what memcg-run wrote: 1; else it is let go, reported,
+ * 0. -1 when it cannot be read now (its cgroup may be going: the next period sees). */
 static int still_ours(struct actuated_file *f, int dirfd, const char *name, FILE *out,
 		      const char *prefix)
 {
-	char now[32] = "?";
-	if (!f->held || (read_value(dirfd, name, now, sizeof(now)) == 0 && strcmp(now, f->written) == 0))
+	char now[32];
+	if (!f->held)
+		return 1;
+	if (read_value(dirfd, name, now, sizeof(now)) != 0) {
+		if (errno != ENOENT)
+			say(out, prefix, "cannot read %s: %s", f->path, strerror(errno));
+		return -1;
+	}
+	if (strcmp(now, f->written) == 0)
 		return 1;
 	say(out, prefix, "%s is %s, not the %s memcg-run wrote: someone else changed it; left alone "
 	    "from now on (it was %s before memcg-run)", f->path, now, f->written, f->original);
@@ -327,7 +335,7 @@ static int drive_file(struct actuator *a, int dirfd, const char *path, int file,
 	}
 	if (f->abandoned)
 		return 0;
-	if (!still_ours(f, dirfd, name, a->err, prefix))
+	if (still_ours(f, dirfd, name, a->err, prefix) != 1)
 		return 1;
 	if (!f->held && read_value(dirfd, name, f->original, sizeof(f->original)) != 0) {
 		say(a->err, prefix, "cannot read %s: %s", f->path, strerror(errno));

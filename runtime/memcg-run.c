@@ -614,20 +614,30 @@ static void cleanup(struct run *r)
 	close_object(r);
 }
 
+/* The action kinds targeted at cgroup `id`, by any policy cgroup bound to it: whether any. */
+static int kinds_at(const struct run *r, uint64_t id, int *used)
+{
+	int any = 0;
+	for (int i = 0; i < r->meta.nactions; i++) {
+		const struct bound_cgroup *target = &r->bind.cgroups[r->meta.actions[i].target];
+		int k = actuate_kind_index(r->meta.actions[i].kind);
+		if (k >= 0 && target->path && target->id == id)
+			used[k] = any = 1;
+	}
+	return any;
+}
+
 /* The cgroup actuator: each bound cgroup's files set to what its actions ask now (the
- * test entry answers as the hooks would). */
+ * test entry answers as the hooks would); a cgroup bound under two names, once. */
 static void actuate_all(struct run *r, double t, uint64_t now)
 {
 	for (int s = 0; s < r->bind.ncgroups; s++) {
 		const struct bound_cgroup *bc = &r->bind.cgroups[s];
 		uint64_t values[ACTUATE_KINDS] = { 0 };
-		int used[ACTUATE_KINDS] = { 0 }, any = 0;
-		for (int i = 0; i < r->meta.nactions; i++) {
-			int k = actuate_kind_index(r->meta.actions[i].kind);
-			if (r->meta.actions[i].target == s && k >= 0)
-				used[k] = any = 1;
-		}
-		if (!any || !bc->path || bc->gone)
+		int used[ACTUATE_KINDS] = { 0 }, earlier = 0;
+		for (int e = 0; e < s; e++)
+			earlier |= r->bind.cgroups[e].path && r->bind.cgroups[e].id == bc->id;
+		if (earlier || !bc->path || bc->gone || !kinds_at(r, bc->id, used))
 			continue;
 		for (int k = 0; k < ACTUATE_KINDS; k++)
 			if (used[k])
