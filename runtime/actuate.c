@@ -299,8 +299,7 @@ static int put(struct actuator *a, struct actuated_file *f, int dirfd, const cha
 	}
 	if (write_value(dirfd, name, value) != 0) {
 		say(a->err, prefix, "cannot write %s to %s: %s", value, f->path, strerror(errno));
-		journal(a->fd, f->original, f->original, f->path);
-		f->held = 0;
+		journal(a->fd, f->original, was, f->path);     /* it still holds what it held */
 		return 1;
 	}
 	snprintf(f->written, sizeof(f->written), "%s", value);
