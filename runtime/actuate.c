@@ -336,12 +336,11 @@ static int drive_file(struct actuator *a, int dirfd, const char *path, int file,
 		return 0;
 	if (still_ours(f, dirfd, name, a->err, prefix) != 1)
 		return 1;
-	if (!f->held && read_value(dirfd, name, f->original, sizeof(f->original)) != 0) {
-		say(a->err, prefix, "cannot read %s: %s", f->path, strerror(errno));
-		return 1;
-	}
-	if (read_value(dirfd, "memory.current", usage_text, sizeof(usage_text)) != 0) {
-		say(a->err, prefix, "cannot read %s/memory.current: %s", path, strerror(errno));
+	if ((!f->held && read_value(dirfd, name, f->original, sizeof(f->original)) != 0) ||
+	    read_value(dirfd, "memory.current", usage_text, sizeof(usage_text)) != 0) {
+		if (errno != ENOENT)    /* ENOENT: the cgroup is going; the rescan sees it */
+			say(a->err, prefix, "cannot read %s or %s/memory.current: %s", f->path, path,
+			    strerror(errno));
 		return 1;
 	}
 	int64_t held = f->held ? bytes_of(f->written) : -1;
