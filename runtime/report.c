@@ -76,6 +76,10 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 		       "link_create.cgroup.relative_fd");
 	else
 		printf("memcg_bpf_ops              no\n");
+	if (k->live)
+		printf("default actuator, source   %s, %s\n", k->ops ? "hooks" : k->cgroup2_memory ?
+		       "cgroup files" : "none (both need cgroup v2)", k->tracepoint ? "tracepoint" :
+		       k->cgroup2_memory ? "memory.stat poll" : "none");
 	if (!have_object)
 		return k->btf && k->tracepoint && k->ops;
 	char why[512];
@@ -89,6 +93,10 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 		return ok;
 	}
 	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
+	if (!k->ops && k->live && k->cgroup2_memory && base) {
+		printf("object %s: can run, through cgroup files (no memcg_bpf_ops here)\n", r->object);
+		return 1;
+	}
 	if (hooks && k->live && !k->cgroup2_memory)
 		snprintf(why, sizeof(why), "no cgroup v2 memory controller (memcg_bpf_ops attaches to "
 			 "cgroup v2)");
@@ -98,8 +106,9 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	else if (hooks)
 		why[0] = 0;
 	int ok = base && hooks && (!k->live || k->cgroup2_memory);
-	printf("object %s: %s%s%s\n", r->object, ok ? "can run" : "cannot run",
-	       why[0] ? ": " : "", why);
+	printf("object %s: %s%s%s%s\n", r->object, ok ? "can run" : "cannot run",
+	       why[0] ? ": " : "", why, !ok && k->live && !k->ops && !k->cgroup2_memory ?
+	       "; the cgroup actuator needs cgroup v2 (--dry-run works here)" : "");
 	return ok;
 }
 
