@@ -233,6 +233,29 @@ static void test_never_looser(void)
 	close(dirfd);
 }
 
+/* A cgroup removed (and perhaps created again): its files are forgotten, not restored. */
+static void test_forget(void)
+{
+	struct actuator a;
+	fresh();
+	int dirfd = open(cg, O_RDONLY | O_DIRECTORY);
+	if (actuate_open(&a, state, detail, sizeof(detail)) != 0) {
+		check("forget", 0, detail);
+		return;
+	}
+	tick(&a, dirfd, 4096, 0, 0, 0);
+	put_file("memory.high", "max");                 /* a new cgroup at the path */
+	actuate_forget(&a, cg, NULL);
+	tick(&a, dirfd, 4096, 0, 0, 0);                 /* taken afresh: written again */
+	int written = strcmp(get_file("memory.high"), "50331648") == 0;
+	int problems = actuate_close(&a, NULL);
+	snprintf(detail, sizeof(detail), "written again: %d, memory.high %s at close, problems %d",
+		 written, get_file("memory.high"), problems);
+	check("forget-takes-afresh", written && problems == 0 && strcmp(get_file("memory.high"), "max") == 0,
+	      detail);
+	close(dirfd);
+}
+
 int main(int argc, char **argv)
 {
 	page = sysconf(_SC_PAGESIZE);
@@ -249,6 +272,7 @@ int main(int argc, char **argv)
 	test_on_off();
 	test_sigkill();
 	test_never_looser();
+	test_forget();
 	if (argc <= 1) {
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
