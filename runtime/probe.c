@@ -130,14 +130,38 @@ static int try_load_and_attach(char *why, size_t size)
 	return rc ? -1 : 0;
 }
 
+/* Without the tracepoint (the poll source): what memcg-run does then, in small: load a
+ * syscall program (r0 = 0; exit) and run it with BPF_PROG_TEST_RUN. 0, or -1 with why. */
+static int try_load_and_run(char *why, size_t size)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, load, .prog_flags = BPF_F_SLEEPABLE);
+	int prog = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "memcgc_probe", "GPL", insns, 2, &load);
+	if (prog < 0) {
+		snprintf(why, size, "loading a syscall program: %s", strerror(errno));
+		return -1;
+	}
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	int rc = bpf_prog_test_run_opts(prog, &run);
+	if (rc != 0)
+		snprintf(why, size, "running a syscall program: %s", strerror(errno));
+	close(prog);
+	return rc ? -1 : 0;
+}
+
 static void probe_privileges(struct kernel_probe *k)
 {
 	char failed[200] = "", missing[64];
-	k->privileged = k->tracepoint && try_load_and_attach(failed, sizeof(failed)) == 0;
+	k->privileged = k->tracepoint ? try_load_and_attach(failed, sizeof(failed)) == 0 :
+			try_load_and_run(failed, sizeof(failed)) == 0;
 	missing_caps(missing, sizeof(missing));
 	if (k->privileged)
-		snprintf(k->privilege, sizeof(k->privilege), "enough: a tracepoint program loaded and "
-			 "attached%s%s", missing[0] ? "; without " : "", missing);
+		snprintf(k->privilege, sizeof(k->privilege), "enough: a %s%s%s", k->tracepoint ?
+			 "tracepoint program loaded and attached" : "syscall program loaded and run "
+			 "(no tracepoint to attach to)", missing[0] ? "; without " : "", missing);
 	else
 		snprintf(k->privilege, sizeof(k->privilege), "%s%s%s%s", missing[0] ? "missing " : "",
 			 missing, missing[0] && failed[0] ? ": " : "", failed[0] ? failed :
