@@ -266,13 +266,15 @@ test_cgroup_actuator() {
 	if grep -q "attached through cgroup files, journal /run/memcg-run/journal.$RUN_PID" "$TMP/act.log" &&
 	   [ "$(links)" = 0 ]; then pass cgroup-actuator-start "$(grep -m1 'becomes' "$TMP/act.log")"
 	else fail cgroup-actuator-start "no start line naming the journal, or $(links) struct_ops links" "$(head -5 "$TMP/act.log")"; fi
+	local t0 react; t0=$(date +%s.%N)
 	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
 	if wait_value "$low/memory.high" $floor 3; then
+		react=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b - a}')
 		wait $p1
 		if wait_value "$low/memory.high" max 5 &&
 		   grep -qF "low: $low/memory.high max -> $floor (over_high 8192" "$TMP/act.log" &&
 		   grep -qF "low: $low/memory.high $floor -> max (no action holds: restored)" "$TMP/act.log"; then
-			pass cgroup-actuator-over-high "memory.high $floor while high faulted, max after"
+			pass cgroup-actuator-over-high "memory.high $floor ${react}s after high started faulting, max after"
 		else fail cgroup-actuator-over-high "memory.high $(cat "$low/memory.high") after high stopped" "$(grep memory.high "$TMP/act.log" | tail -3)"; fi
 	else
 		wait $p1
@@ -352,14 +354,16 @@ test_poll_source() {
 	if grep -q "^memcg-run: source: memory.stat polled every 100 ms (PGFAULT <- pgfault)$" "$TMP/poll.log"; then
 		pass poll-source-start
 	else fail poll-source-start "no start line naming the poll source" "$(head -6 "$TMP/poll.log")"; fi
+	local t0 react; t0=$(date +%s.%N)
 	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
 	wait_value "$low/memory.high" $floor 3; written=$?
+	react=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b - a}')
 	wait $p1
 	wait_value "$low/memory.high" max 5; restored=$?
 	stop_run
 	rate=$(sed -n 's/^ *high: pgfault \([0-9.]*\)\/s.*/\1/p' "$TMP/poll.log" | sort -g | tail -1)
 	if [ $written = 0 ] && [ $restored = 0 ] && ge "${rate:-0}" 10; then
-		pass poll-source "pgfault(high) up to ${rate}/s from memory.stat; low's memory.high $floor, then max"
+		pass poll-source "pgfault(high) up to ${rate}/s from memory.stat; low's memory.high $floor ${react}s after high started faulting, then max"
 	else fail poll-source "pgfault(high) up to ${rate:-?}/s; memory.high written: $written, restored: $restored" "$(tail -6 "$TMP/poll.log")"; fi
 }
 
