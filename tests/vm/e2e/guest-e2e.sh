@@ -324,6 +324,20 @@ test_cgroup_actuator() {
 		pass cgroup-actuator-changed-running
 	else fail cgroup-actuator-changed-running "memory.high $(cat "$low/memory.high")" "$(tail -4 "$TMP/act4.log")"; fi
 
+	# a bound cgroup removed while its memory.high is written: forgotten, nothing to restore
+	echo max > "$low/memory.high"
+	start_run "$TMP/act6.log" "${args[@]}" || { fail cgroup-actuator-removed "memcg-run did not attach"; return; }
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 3
+	rmdir "$low"
+	wait_log "$TMP/act6.log" "memcg-run: cgroup low: $low/memory.high belonged to a removed cgroup: forgotten (nothing to restore)" 3
+	wait $p1
+	stop_run; status=$?
+	if [ $status = 0 ] && grep -qF "$low/memory.high belonged to a removed cgroup: forgotten" "$TMP/act6.log" &&
+	   ! grep -q "cannot" "$TMP/act6.log" && [ ! -e /run/memcg-run/journal.$RUN_PID ]; then
+		pass cgroup-actuator-removed "forgotten, journal removed at exit"
+	else fail cgroup-actuator-removed "exit $status" "$(tail -5 "$TMP/act6.log")"; fi
+
 	# protect_min: memory.min raised to prot's usage while the hog faults, 0 after
 	cleanup; mkcg "$T" "$T/c" "$T/c/prot" "$T/c/hog"
 	"$TOUCH" --cgroup "$T/c/prot" 32 --hold > "$TMP/prot.out" & holder=$!
