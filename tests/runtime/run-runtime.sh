@@ -438,6 +438,8 @@ test_actuator() {
 	check err-source-word 2 "--source takes tracepoint or poll, not 'stat'" "$run" --source=stat "$prio"
 	check err-source-poll-v1 1 "the poll source reads cgroup v2's memory.stat; give --source=tracepoint" \
 		"$run" --dry-run --source=poll --cgroup high=x "$prio"
+	check err-actuator-override 1 "--allow-override goes with the hooks: with the cgroup actuator two memcg-run would write the same cgroup files" \
+		"$run" --actuator=cgroup --allow-override --cgroup high=x "$prio"
 	check err-period 2 "--period takes a duration from 10ms to 60s" "$run" --period 5ms "$prio"
 	check err-restore-object 2 "--restore takes no policy object" "$run" --restore "$prio"
 	local st=$work/state cg=$work/fake-cg out status
