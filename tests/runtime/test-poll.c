@@ -27,6 +27,13 @@ static void test_signal_keys(void)
 				snprintf(detail, sizeof(detail), "signal %s: %s has no key", signal_at(i)->name,
 					 signal_at(i)->events[e]);
 	check("every-signal-has-a-key", !detail[0], detail);
+	int n;
+	const char *const *items = vm_event_names(&n);
+	detail[0] = 0;
+	for (int i = 0; i < n; i++)
+		if (!poll_stat_key(items[i]) && strcmp(items[i], "PGPGIN") != 0 && strcmp(items[i], "PGPGOUT") != 0)
+			snprintf(detail, sizeof(detail), "%s (a memcg-counted item) has no key", items[i]);
+	check("every-memcg-item-has-a-key", !detail[0], detail);
 	check("pgfault-key", poll_stat_key("PGFAULT") && strcmp(poll_stat_key("PGFAULT"), "pgfault") == 0, "PGFAULT");
 	check("pgscan-key", poll_stat_key("PGSCAN_DIRECT") &&
 	      strcmp(poll_stat_key("PGSCAN_DIRECT"), "pgscan_direct") == 0, "PGSCAN_DIRECT");
