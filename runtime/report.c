@@ -255,6 +255,19 @@ static void counter_label(const struct meta_counter *c, char *buf, size_t size)
 			 (unsigned long long)c->window_ms);
 }
 
+/* The cgroup actuator: " | memory.high 16777216 (was max)" for each file it holds there. */
+static void print_files(const struct run *r, int s)
+{
+	const char *path = r->bind.cgroups[s].path;
+	size_t len = path ? strlen(path) : 0;
+	for (int i = 0; r->act_open && path && i < r->act.nfiles; i++) {
+		const struct actuated_file *f = &r->act.files[i];
+		if (f->held && strncmp(f->path, path, len) == 0 && f->path[len] == '/' &&
+		    !strchr(f->path + len + 1, '/'))
+			printf(" | %s %s (was %s)", f->path + len + 1, f->written, f->original);
+	}
+}
+
 static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NKINDS],
 		       const struct rule_state *states, uint64_t now)
 {
@@ -282,6 +295,7 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 			if (kind_used(r, k, s))
 				printf(" | %s %llu%s%s", hook_kinds[k].kind, (unsigned long long)hooks[s][k],
 				       hook_kinds[k].unit[0] ? " " : "", hook_kinds[k].unit);
+		print_files(r, s);
 		printf("\n");
 	}
 }
