@@ -273,7 +273,8 @@ test_cgroup_actuator() {
 		wait $p1
 		if wait_value "$low/memory.high" max 5 &&
 		   grep -qF "low: $low/memory.high max -> $floor (over_high 8192" "$TMP/act.log" &&
-		   grep -qF "low: $low/memory.high $floor -> max (no action holds: restored)" "$TMP/act.log"; then
+		   grep -qF "low: $low/memory.high $floor -> max (no action holds: restored)" "$TMP/act.log" &&
+		   grep -qF "| over_high 8192 pages | memory.high $floor (was max)" "$TMP/act.log"; then
 			pass cgroup-actuator-over-high "memory.high $floor ${react}s after high started faulting, max after"
 		else fail cgroup-actuator-over-high "memory.high $(cat "$low/memory.high") after high stopped" "$(grep memory.high "$TMP/act.log" | tail -3)"; fi
 	else
