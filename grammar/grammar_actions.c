@@ -423,9 +423,25 @@ static int expects(const char *const *expected, int n, const char *name)
 	return 0;
 }
 
+/* `protect_low` with no `(cgroup)` after it: the mistake is the action, wherever the next
+ * token happens to be (often the next line's `when`). */
+static int report_bare_action(struct lexer *lx, const char *const *expected, int nexpected)
+{
+	if (lx->prev_token != IDENT || nexpected != 1 || strcmp(expected[0], "'('") != 0)
+		return 0;
+	const char *name = span_text(&P->arena, lx->prev_span);
+	if (!name)
+		return 0;
+	error_at(DIAG, lx->prev_span, "syntax error: expected '(' after the action '%.100s'", name);
+	diag_hint(DIAG, "an action names its cgroup: %.100s(CGROUP)", name);
+	return 1;
+}
+
 void report_syntax_error(struct lexer *lx, struct span at, const char *unexpected, int at_eof,
 			 const char *const *expected, int nexpected)
 {
+	if (report_bare_action(lx, expected, nexpected))
+		return;
 	char what[160], list[200] = "";
 	const char *text = span_text(&P->arena, at);
 	if (at_eof)
