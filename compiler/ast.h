@@ -90,6 +90,7 @@ struct define_decl {
 	struct span at;
 	struct vec params;              /* const char * */
 	struct node *body;              /* resolved once; N_ARG for the parameters */
+	char *event_param;              /* per parameter: 1 if it names an event in the body */
 	int resolving;                  /* guards against a define that uses itself */
 	int resolved;
 	int used;

@@ -170,6 +170,7 @@ static struct span name_span(const struct node *call)
 
 static struct node *resolve(struct resolver *r, struct node *n);
 static void resolve_define(struct resolver *r, struct define_decl *d);
+static int event_name(struct resolver *r, struct node *sig, struct node *name);
 
 static int count_nodes(const struct node *n)
 {
@@ -201,6 +202,16 @@ static struct node *substitute(struct resolver *r, const struct node *body, stru
 			 c->signal ? c->signal->name : "event");
 		note_at(&r->p->diag, call->at, "in this use of '%s'", call->name);
 		r->failed = 1;
+	}
+	if (c->kind == N_SIGNAL && c->b && c->b->kind == N_NAME) {
+		struct define_decl *outer = r->in_define;
+		r->in_define = NULL;
+		if (!event_name(r, c, c->b)) {
+			note_at(&r->p->diag, call->at, "in this use of '%s'", call->name);
+			r->failed = 1;
+		}
+		r->in_define = outer;
+		c->b = NULL;
 	}
 	if (c->kind == N_SIGNAL)
 		c->cgroup = c->a && c->a->kind == N_CGROUP ? c->a->cgroup : NULL;
@@ -277,6 +288,54 @@ static int swapped_event_args(struct resolver *r, const struct node *call)
 	return 1;
 }
 
+/* An event name written bare, or an error: 0. */
+static int bare_event_name(struct resolver *r, const struct node *name)
+{
+	struct policy *p = r->p;
+	if (name->kind == N_NAME)
+		return 1;
+	error_at(DIAG, name->at, "event takes the name of an enum vm_event_item entry, written "
+		 "bare");
+	diag_hint(DIAG, "for example event(web, PGSCAN_DIRECT)");
+	return 0;
+}
+
+/* The event `name` names, set on the signal `sig`: a name of the kernel's, checked here,
+ * or (in a define's body) one of the define's parameters, left in sig->b as an N_ARG until
+ * the define is used. 0 after an error. */
+static int event_name(struct resolver *r, struct node *sig, struct node *name)
+{
+	struct policy *p = r->p;
+	int arg = name->kind == N_NAME ? define_param(r->in_define, name->name) : -1;
+	if (arg >= 0 || name->kind == N_ARG) {
+		if (arg >= 0) {
+			name->kind = N_ARG;
+			name->index = arg;
+		}
+		r->in_define->event_param[name->index] = 1;
+		sig->b = name;
+		return 1;
+	}
+	if (!bare_event_name(r, name))
+		return 0;
+	sig->event = name->name;
+	if (vm_event_is_node_stat(sig->event)) {
+		error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 to "
+			 "6.18, not a vm_event_item: memcg events never count it", sig->event);
+		return 0;
+	}
+	if (!vm_event_known(sig->event)) {
+		int count;
+		const char *const *names = vm_event_names(&count);
+		const char *close = closest_name(sig->event, names, count);
+		warning_at(DIAG, name->at, "'%s' is not an event that memcgs count in the kernels "
+			   "memcgc knows; it is checked when the policy is loaded", sig->event);
+		if (close)
+			diag_hint(DIAG, "did you mean '%s'?", close);
+	}
+	return 1;
+}
+
 static struct node *make_signal(struct resolver *r, struct node *call, const struct signal *s)
 {
 	struct policy *p = r->p;
@@ -294,37 +353,29 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	n->signal = s;
 	if (!s && swapped_event_args(r, call))
 		return NULL;
-	if (!s) {
-		struct node *name = call->args.items[1];
-		if (name->kind != N_NAME) {
-			error_at(DIAG, name->at, "event takes the name of an enum vm_event_item "
-				 "entry, written bare");
-			diag_hint(DIAG, "for example event(web, PGSCAN_DIRECT)");
-			return NULL;
-		}
-		n->event = name->name;
-		if (vm_event_is_node_stat(n->event)) {
-			error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 "
-				 "to 6.18, not a vm_event_item: memcg events never count it", n->event);
-			return NULL;
-		}
-		if (!vm_event_known(n->event)) {
-			int count;
-			const char *const *names = vm_event_names(&count);
-			const char *close = closest_name(n->event, names, count);
-			warning_at(DIAG, name->at, "'%s' is not an event that memcgs count in the "
-				   "kernels memcgc knows; it is checked when the policy is loaded",
-				   n->event);
-			if (close)
-				diag_hint(DIAG, "did you mean '%s'?", close);
-		}
-	}
+	if (!s && !event_name(r, n, call->args.items[1]))
+		return NULL;
 	n->a = cgroup_argument(r, resolve(r, call->args.items[0]), s ? s->name : "event");
 	if (!n->a)
 		return NULL;
 	n->cgroup = n->a->kind == N_CGROUP ? n->a->cgroup : NULL;
 	n->depth = node_depth_above(n);
 	return n;
+}
+
+/* An argument given to a define's parameter that names an event: a bare name, kept as
+ * written, or the parameter of the define being resolved, which then names an event too. */
+static int event_argument(struct resolver *r, struct node *arg)
+{
+	if (!bare_event_name(r, arg))
+		return 0;
+	int outer = define_param(r->in_define, arg->name);
+	if (outer >= 0) {
+		arg->kind = N_ARG;
+		arg->index = outer;
+		r->in_define->event_param[outer] = 1;
+	}
+	return 1;
 }
 
 static struct node *resolve_call(struct resolver *r, struct node *n)
@@ -335,7 +386,13 @@ static struct node *resolve_call(struct resolver *r, struct node *n)
 		return make_signal(r, n, s);
 	struct define_decl *d = FIND(p, defines, define_decl, n->name);
 	if (d) {
+		resolve_define(r, d);
 		for (int i = 0; i < n->args.len; i++) {
+			if (i < d->params.len && d->event_param[i]) {
+				if (!event_argument(r, n->args.items[i]))
+					return NULL;
+				continue;
+			}
 			struct node *arg = resolve(r, n->args.items[i]);
 			if (failed(arg))
 				return NULL;
@@ -456,6 +513,7 @@ static void resolve_define(struct resolver *r, struct define_decl *d)
 		return;
 	}
 	d->resolving = 1;
+	d->event_param = arena_alloc(&p->arena, (size_t)d->params.len + 1);
 	struct define_decl *outer = r->in_define;
 	r->in_define = d;
 	d->body = resolve(r, d->body);

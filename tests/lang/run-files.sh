@@ -41,3 +41,10 @@ if [ "$(expr index "$src" '|')" -gt 0 ] && [ "$(expr index "$src" '|')" = "$(exp
 	echo "PASS files/gutter-line-100002"
 else echo "FAIL files/gutter-line-100002: the caret line is not under the source line"; head -3 <<<"$out" | sed 's/^/  /'; fi
 rm -f "$work/long.mcp"
+# A define's parameter can name the event (issue 12): ev(svc, PGSCAN_DIRECT) compiles to the
+# same code as event(svc, PGSCAN_DIRECT); only the metadata's source text differs.
+ir() { printf '%s' "$1" | "$memcgc" --emit=llvm -o - - 2>&1 | grep -v 'memcgc_meta'; }
+direct=$(ir $'cgroup svc\nwhen event(svc, PGSCAN_DIRECT) > 1/s: protect_low(svc)\n')
+via=$(ir $'cgroup svc\ndefine ev(cg, name) = event(cg, name)\nwhen ev(svc, PGSCAN_DIRECT) > 1/s: protect_low(svc)\n')
+if grep -q 'define' <<<"$direct" && [ "$direct" = "$via" ]; then echo "PASS files/define-event-parameter"
+else echo "FAIL files/define-event-parameter: the IR differs"; diff <(echo "$direct") <(echo "$via") | head -5 | sed 's/^/  /'; fi
