@@ -164,6 +164,8 @@ int lex_bad_number(struct lexer *lx, MCP_STYPE *val, struct span *loc, const cha
 
 int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len)
 {
+	static const char escapes[] = "nt\"\\", escaped[] = "\n\t\"\\";
+	int hinted = 0;
 	char *s = arena_alloc(&P->arena, (size_t)len), *out = s;
 	for (int i = 1; i < len - 1; i++) {
 		if (text[i] != '\\') {
@@ -171,14 +173,18 @@ int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *t
 			continue;
 		}
 		char c = text[++i];
-		if (c == 'n')
-			*out++ = '\n';
-		else if (c == 't')
-			*out++ = '\t';
-		else if (c == '"' || c == '\\')
-			*out++ = c;
-		else
-			error_at(DIAG, *loc, "unknown escape '\\%c' in string", c);
+		const char *e = strchr(escapes, c);
+		if (c && e) {
+			*out++ = escaped[e - escapes];
+			continue;
+		}
+		struct span at = *loc;          /* strings are on one line: columns are offsets */
+		at.col = loc->col + i - 1;
+		at.end_line = at.line;
+		at.end_col = at.col + 1;
+		error_at(DIAG, at, "unknown escape '\\%c' in string", c);
+		if (!hinted++)
+			diag_hint(DIAG, "the escapes are \\n, \\t, \\\" and \\\\ (a backslash)");
 	}
 	val->str = s;
 	return STRING;
@@ -187,7 +193,8 @@ int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *t
 int lex_unterminated(struct lexer *lx, MCP_STYPE *val, struct span *loc)
 {
 	error_at(DIAG, *loc, "missing closing '\"' of the string");
-	val->str = "";
+	lx->bad_string = *loc;          /* the parser says nothing more about it */
+	val->str = NULL;
 	return STRING;
 }
 
@@ -195,6 +202,33 @@ int lex_spelled(struct lexer *lx, struct span at, const char *wrong, const char 
 {
 	error_at(DIAG, at, "'%s' is not an operator of memcgc; write '%s'", wrong, right);
 	return token;
+}
+
+static unsigned utf8_code_point(const char *text, size_t len)
+{
+	static const unsigned char lead_bits[] = { 0, 0, 0x1f, 0x0f, 0x07 };
+	unsigned cp = (unsigned char)text[0] & lead_bits[len];
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | ((unsigned char)text[i] & 0x3f);
+	return cp;
+}
+
+/* One UTF-8 character (or what starts like one): one error, not one per byte. */
+void lex_non_ascii(struct lexer *lx, struct span at, const char *text)
+{
+	unsigned char lead = (unsigned char)text[0];
+	size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	at.end_col = at.col;            /* one character, however many bytes */
+	if (strlen(text) != want)
+		error_at(DIAG, at, "unexpected bytes: not ASCII, and not UTF-8 either");
+	else if (strcmp(text, "\xef\xbb\xbf") == 0)
+		error_at(DIAG, at, "unexpected byte order mark (U+FEFF): it is skipped only at the "
+			 "start of a file");
+	else
+		error_at(DIAG, at, "unexpected character '%s' (U+%04X): outside strings and "
+			 "comments, policies are ASCII", text, utf8_code_point(text, want));
+	if (!lx->non_ascii_hinted++)
+		diag_hint(DIAG, "names are made of ASCII letters, digits and '_'");
 }
 
 void lex_bad_char(struct lexer *lx, struct span at, char c)
@@ -243,6 +277,8 @@ void add_param(struct lexer *lx, const char *name, struct node *init, struct spa
 
 void add_import(struct lexer *lx, const char *path, struct span at)
 {
+	if (!path)              /* an unterminated string, reported */
+		return;
 	add_item(lx, D_IMPORT, NULL, path, at);
 }
 
@@ -437,11 +473,34 @@ static int report_bare_action(struct lexer *lx, const char *const *expected, int
 	return 1;
 }
 
+/* Where the innermost '(' still open is, unless it is the token just before the error. */
+static void note_open_paren(struct lexer *lx)
+{
+	int inner = lx->open_parens > OPEN_PARENS_KEPT ? OPEN_PARENS_KEPT : lx->open_parens;
+	struct span at = lx->open_paren[inner - 1];
+	if (lx->prev_token == '(' && at.line == lx->prev_span.line && at.col == lx->prev_span.col)
+		return;
+	note_at(DIAG, at, "to match this '('");
+}
+
+/* The unexpected token is a string without its closing '"', already reported. */
+static int at_bad_string(const struct lexer *lx, struct span at)
+{
+	return lx->bad_string.file == at.file && at.file && lx->bad_string.line == at.line &&
+	       lx->bad_string.col == at.col;
+}
+
 void report_syntax_error(struct lexer *lx, struct span at, const char *unexpected, int at_eof,
 			 const char *const *expected, int nexpected)
 {
-	if (report_bare_action(lx, expected, nexpected))
+	if (report_bare_action(lx, expected, nexpected) || at_bad_string(lx, at))
 		return;
+	int unclosed = lx->open_parens > 0 && expects(expected, nexpected, "')'");
+	static const char *const close_paren[] = { "')'" };
+	if (unclosed && at_eof) {       /* nothing but the ')' can help at the end */
+		expected = close_paren;
+		nexpected = 1;
+	}
 	char what[160], list[200] = "";
 	const char *text = span_text(&P->arena, at);
 	if (at_eof)
@@ -456,6 +515,8 @@ void report_syntax_error(struct lexer *lx, struct span at, const char *unexpecte
 				i == 0 ? ", expected " : i == nexpected - 1 ? " or " : ", ",
 				describe_expected(expected[i]));
 	error_at(DIAG, at, "syntax error: unexpected %s%s", what, list);
+	if (unclosed)
+		note_open_paren(lx);
 
 	int after_plain_number = lx->prev_token == QUANTITY &&
 		lx->prev_span.line == lx->plain_number.line && lx->prev_span.col == lx->plain_number.col;
