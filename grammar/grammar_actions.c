@@ -69,6 +69,16 @@ static void hint_units(struct lexer *lx, const char *word)
 			  "min or h; rates are written like 100/s");
 }
 
+/* `4/k`: a rate with an unknown unit, or a division written without blanks. */
+static void hint_rate_unit(struct lexer *lx, const char *text, int numlen, const char *word)
+{
+	diag_hint(DIAG, "rates are counted per us, ms, s, min or h, like 100/s");
+	const char *alias = unit_alias(word);
+	if (!alias || !rate_unit_find(alias))
+		diag_hint(DIAG, "to divide by '%s', put blanks around the '/': %.*s / %s", word,
+			  numlen, text, word);
+}
+
 /* A word one typo away from a unit, or a spelling of one that memcgc does not take. */
 static int looks_like_unit(const char *word)
 {
@@ -137,7 +147,7 @@ int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char 
 	if (looks_like_unit(word) && !(is_rate && spaced_rate(text)) && next_char(lx) != '(') {
 		error_at(DIAG, *loc, "unknown %sunit '%s'", is_rate ? "rate " : "", word);
 		if (is_rate)
-			diag_hint(DIAG, "rates are counted per us, ms, s, min or h, like 100/s");
+			hint_rate_unit(lx, text, numlen, word);
 		else
 			hint_units(lx, word);
 		val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
@@ -416,6 +426,15 @@ struct node *new_call(struct lexer *lx, const char *name, struct vec *args, stru
 
 /* Syntax errors */
 
+int is_item_keyword(int token)
+{
+	static const int starts[] = { CGROUP, PARAM, IMPORT, DEFINE, WHEN };
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (token == starts[i])
+			return 1;
+	return 0;
+}
+
 static const char *describe_expected(const char *name)
 {
 	static const struct { const char *symbol, *words; } words[] = {
@@ -483,6 +502,30 @@ static void note_open_paren(struct lexer *lx)
 	note_at(DIAG, at, "to match this '('");
 }
 
+/* `define hot() = ...`, and `define hot =` or `param p =` with nothing after it. */
+static int hint_define(struct lexer *lx, const char *unexpected, const char *const *expected,
+		       int nexpected)
+{
+	int item = is_item_keyword(lx->last_token) ? lx->prev_item_keyword : lx->item_keyword;
+	if (item == PARAM && lx->prev_token == '=') {
+		diag_hint(DIAG, "a param needs a value after its '=': param NAME = VALUE");
+		return 1;
+	}
+	if (item != DEFINE)
+		return 0;
+	if (lx->prev_token == '(' && strcmp(unexpected, "')'") == 0 && nexpected == 1 &&
+	    expects(expected, nexpected, "name")) {
+		diag_hint(DIAG, "a define without parameters is written without '()': define NAME "
+			  "= EXPRESSION");
+		return 1;
+	}
+	if (lx->prev_token == '=') {
+		diag_hint(DIAG, "a define needs a body after its '=': define NAME = EXPRESSION");
+		return 1;
+	}
+	return 0;
+}
+
 /* The unexpected token is a string without its closing '"', already reported. */
 static int at_bad_string(const struct lexer *lx, struct span at)
 {
@@ -517,6 +560,8 @@ void report_syntax_error(struct lexer *lx, struct span at, const char *unexpecte
 	error_at(DIAG, at, "syntax error: unexpected %s%s", what, list);
 	if (unclosed)
 		note_open_paren(lx);
+	if (hint_define(lx, unexpected, expected, nexpected))
+		return;
 
 	int after_plain_number = lx->prev_token == QUANTITY &&
 		lx->prev_span.line == lx->plain_number.line && lx->prev_span.col == lx->plain_number.col;
