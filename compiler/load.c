@@ -21,6 +21,7 @@ void policy_init(struct policy *p, FILE *diag_out)
 
 void policy_free(struct policy *p)
 {
+	diag_flush(&p->diag);
 	arena_free(&p->arena);
 }
 
