@@ -47,6 +47,8 @@ struct node {
 	int depth;                      /* levels in the tree from here down (a leaf: 1) */
 	struct node *a, *b;             /* operands; N_OVER: a over b; N_SIGNAL: a = its cgroup */
 	const struct node *expanded_from;  /* the use of a define this node came from */
+	struct define_decl *define;     /* N_CALL in a define's body: a use of this define,
+					 * expanded where the body is (no copy before) */
 	union {
 		struct {                        /* N_NAME, N_CALL */
 			const char *name;
