@@ -19,7 +19,7 @@ struct diag_pending {
 	struct diag_group *groups;
 	size_t n, cap;
 	FILE *open;                     /* the last group's stream, still being written */
-	const struct src_file *files[64];      /* the rank of a file: its index here */
+	const struct src_file **files;  /* the rank of a file: its index here */
 	int nfiles;
 	int stopped;                    /* the "too many errors" line is due */
 };
@@ -31,8 +31,10 @@ static int file_rank(struct diag_pending *q, const struct src_file *f)
 	for (int i = 0; i < q->nfiles; i++)
 		if (q->files[i] == f)
 			return i;
-	if (q->nfiles == (int)(sizeof(q->files) / sizeof(q->files[0])))
+	const struct src_file **files = realloc(q->files, sizeof(*files) * (size_t)(q->nfiles + 1));
+	if (!files)
 		return q->nfiles;
+	q->files = files;
 	q->files[q->nfiles] = f;
 	return q->nfiles++;
 }
@@ -98,6 +100,7 @@ void diag_flush(struct diag_sink *d)
 	if (d->out && q->stopped)
 		fputs("memcgc: too many errors; stopping here\n", d->out);
 	free(q->groups);
+	free(q->files);
 	free(q);
 	d->pending = NULL;
 }
@@ -197,7 +200,8 @@ void diag_hint(struct diag_sink *d, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	print_line(d, muted(d) ? NULL : group_stream(d, 0, (struct span){ 0 }), "hint: ", fmt, ap);
+	if (!muted(d))
+		print_line(d, group_stream(d, 0, (struct span){ 0 }), "hint: ", fmt, ap);
 	va_end(ap);
 }
 
