@@ -102,7 +102,11 @@ static void dump_expr(FILE *out, const struct node *n)
 		if (n->signal)
 			fprintf(out, "(signal %s ", n->signal->name);
 		else
-			fprintf(out, "(event %s ", n->event);
+			fprintf(out, n->event ? "(event %s " : "(event ", n->event);
+		if (!n->event && n->b) {        /* in a define: the event is a parameter */
+			dump_expr(out, n->b);
+			fputc(' ', out);
+		}
 		dump_expr(out, n->a);
 		if (n->window_ns) {
 			fputc(' ', out);

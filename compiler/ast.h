@@ -47,6 +47,8 @@ struct node {
 	int depth;                      /* levels in the tree from here down (a leaf: 1) */
 	struct node *a, *b;             /* operands; N_OVER: a over b; N_SIGNAL: a = its cgroup */
 	const struct node *expanded_from;  /* the use of a define this node came from */
+	struct define_decl *define;     /* N_CALL in a define's body: a use of this define,
+					 * expanded where the body is (no copy before) */
 	union {
 		struct {                        /* N_NAME, N_CALL */
 			const char *name;
@@ -90,6 +92,7 @@ struct define_decl {
 	struct span at;
 	struct vec params;              /* const char * */
 	struct node *body;              /* resolved once; N_ARG for the parameters */
+	char *event_param;              /* per parameter: 1 if it names an event in the body */
 	int resolving;                  /* guards against a define that uses itself */
 	int resolved;
 	int used;

@@ -341,12 +341,12 @@ static enum vtype check_over(struct checker *c, struct node *n)
 		return T_ERROR;
 	}
 	enum vtype t = type_of(c, n->a, ns);
-	if (t != T_ERROR && !has_signal(n->a))
-		node_warning(p, n, "'over' has no signal to apply to");
-	if (t != T_ERROR && t != T_RATE) {
+	if (t != T_ERROR && t != T_RATE) {      /* the error says it all: no warning too */
 		node_error(p, n->a, "'over' applies to rates; this is %s", type_name(t));
 		return T_ERROR;
 	}
+	if (t != T_ERROR && !has_signal(n->a))
+		node_warning(p, n, "'over' has no signal to apply to");
 	return t;
 }
 

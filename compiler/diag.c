@@ -1,9 +1,109 @@
 #include "diag.h"
 
+#include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MAX_ERRORS_SHOWN = 100 };
+
+/* An error or warning with its notes and hints, rendered, waiting for diag_flush. */
+struct diag_group {
+	int file_rank, line, col;
+	size_t seq;
+	char *text;
+	size_t len;
+};
+
+struct diag_pending {
+	struct diag_group *groups;
+	size_t n, cap;
+	FILE *open;                     /* the last group's stream, still being written */
+	const struct src_file **files;  /* the rank of a file: its index here */
+	int nfiles;
+	int stopped;                    /* the "too many errors" line is due */
+};
+
+static int file_rank(struct diag_pending *q, const struct src_file *f)
+{
+	if (!f)
+		return INT_MAX;
+	for (int i = 0; i < q->nfiles; i++)
+		if (q->files[i] == f)
+			return i;
+	const struct src_file **files = realloc(q->files, sizeof(*files) * (size_t)(q->nfiles + 1));
+	if (!files)
+		return q->nfiles;
+	q->files = files;
+	q->files[q->nfiles] = f;
+	return q->nfiles++;
+}
+
+static void close_group(struct diag_pending *q)
+{
+	if (q->open)
+		fclose(q->open);
+	q->open = NULL;
+}
+
+/* Where the next lines go: a new group for an error or a warning, else the open one. */
+static FILE *group_stream(struct diag_sink *d, int new_group, struct span at)
+{
+	if (!d->pending)
+		d->pending = calloc(1, sizeof(*d->pending));
+	struct diag_pending *q = d->pending;
+	if (!q || (!new_group && !q->open))
+		return d->out;
+	if (!new_group)
+		return q->open;
+	close_group(q);
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		struct diag_group *g = realloc(q->groups, cap * sizeof(*g));
+		if (!g)
+			return d->out;
+		q->groups = g;
+		q->cap = cap;
+	}
+	struct diag_group *g = &q->groups[q->n];
+	*g = (struct diag_group){ file_rank(q, at.file), at.line, at.col, q->n, NULL, 0 };
+	q->open = open_memstream(&g->text, &g->len);
+	if (!q->open)
+		return d->out;
+	q->n++;
+	return q->open;
+}
+
+static int group_order(const void *pa, const void *pb)
+{
+	const struct diag_group *a = pa, *b = pb;
+	int keys[][2] = { { a->file_rank, b->file_rank }, { a->line, b->line },
+			  { a->col, b->col } };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i][0] != keys[i][1])
+			return keys[i][0] < keys[i][1] ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+void diag_flush(struct diag_sink *d)
+{
+	struct diag_pending *q = d->pending;
+	if (!q)
+		return;
+	close_group(q);
+	qsort(q->groups, q->n, sizeof(*q->groups), group_order);
+	for (size_t i = 0; i < q->n; i++) {
+		if (d->out)
+			fwrite(q->groups[i].text, 1, q->groups[i].len, d->out);
+		free(q->groups[i].text);
+	}
+	if (d->out && q->stopped)
+		fputs("memcgc: too many errors; stopping here\n", d->out);
+	free(q->groups);
+	free(q->files);
+	free(q);
+	d->pending = NULL;
+}
 
 static const char *level_name[] = {
 	[DIAG_ERROR] = "error", [DIAG_WARNING] = "warning", [DIAG_NOTE] = "note",
@@ -64,37 +164,44 @@ void diag_vat(struct diag_sink *d, enum diag_level level, struct span at, const 
 		d->errors++;
 	else if (level == DIAG_WARNING)
 		d->warnings++;
-	/* the error past the limit says so (muted() is already true for it) */
-	if (d->out && counts && d->errors == MAX_ERRORS_SHOWN + 1)
-		fputs("memcgc: too many errors; stopping here\n", d->out);
+	/* the error past the limit says so, after the others (muted() is already true for
+	 * it) */
+	if (d->out && counts && d->errors == MAX_ERRORS_SHOWN + 1) {
+		group_stream(d, 0, at);
+		if (d->pending)
+			d->pending->stopped = 1;
+	}
 	if (muted(d))
 		return;
+	FILE *out = group_stream(d, level != DIAG_NOTE, at);
 	if (level != DIAG_NOTE)
-		print_import_chain(d->out, at.file);
+		print_import_chain(out, at.file);
 	if (at.file)
-		fprintf(d->out, "%s:%d:%d: ", at.file->path, at.line, at.col);
-	fprintf(d->out, "%s: ", level_name[level]);
-	vfprintf(d->out, fmt, ap);
-	fputc('\n', d->out);
+		fprintf(out, "%s:%d:%d: ", at.file->path, at.line, at.col);
+	fprintf(out, "%s: ", level_name[level]);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
 	if (at.file)
-		print_snippet(d->out, at);
+		print_snippet(out, at);
 }
 
 /* One line without a source position: PREFIX MESSAGE. */
-static void print_line(struct diag_sink *d, const char *prefix, const char *fmt, va_list ap)
+static void print_line(struct diag_sink *d, FILE *out, const char *prefix, const char *fmt,
+		       va_list ap)
 {
 	if (muted(d))
 		return;
-	fputs(prefix, d->out);
-	vfprintf(d->out, fmt, ap);
-	fputc('\n', d->out);
+	fputs(prefix, out);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
 }
 
 void diag_hint(struct diag_sink *d, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	print_line(d, "hint: ", fmt, ap);
+	if (!muted(d))
+		print_line(d, group_stream(d, 0, (struct span){ 0 }), "hint: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -104,7 +211,8 @@ void diag_error(struct diag_sink *d, const char *fmt, ...)
 	d->hard_errors++;
 	va_list ap;
 	va_start(ap, fmt);
-	print_line(d, "memcgc: error: ", fmt, ap);
+	diag_flush(d);          /* what came before it is printed before it */
+	print_line(d, d->out, "memcgc: error: ", fmt, ap);
 	va_end(ap);
 }
 

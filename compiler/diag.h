@@ -15,6 +15,7 @@ struct diag_sink {
 	int errors, warnings;
 	int hard_errors;        /* errors that are not promoted warnings */
 	int werror;             /* warnings count as errors */
+	struct diag_pending *pending;   /* printed by diag_flush, in source order */
 };
 
 #define DIAG_FMT(a, b) __attribute__((format(printf, a, b)))
@@ -30,6 +31,10 @@ void diag_vat(struct diag_sink *d, enum diag_level level, struct span at, const 
 void diag_hint(struct diag_sink *d, const char *fmt, ...) DIAG_FMT(2, 3);
 /* An error with no source position: `memcgc: error: MESSAGE`. */
 void diag_error(struct diag_sink *d, const char *fmt, ...) DIAG_FMT(2, 3);
+
+/* Prints the diagnostics held so far, sorted by file (in the order files were first
+ * reported on), line and column; notes and hints stay with theirs. */
+void diag_flush(struct diag_sink *d);
 
 /* The closest candidate to `name` (by edit distance, small enough to be a likely typo),
  * or NULL. */

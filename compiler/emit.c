@@ -421,16 +421,6 @@ static LLVMValueRef gen_size_literal(struct emitter *e, struct value v)
 	return LLVMBuildAdd(e->b, pages, c64(e, v.pages), "");
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t r = a % b;
-		a = b;
-		b = r;
-	}
-	return a;
-}
-
 static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 {
 	const struct ir_counter *c = e->ir->counters.items[n->counter];
@@ -438,7 +428,7 @@ static LLVMValueRef gen_signal(struct emitter *e, const struct node *n)
 	/* events per window -> milli-events per second: events * 10^6 / window in ms, the
 	 * fraction reduced first (a 1 s window is one multiply by 1000, no divide). The events
 	 * are clamped to SIGNAL_MAX_EVENTS_PER_S (units.h), which check.c's ranges assume. */
-	uint64_t num = 1000 * 1000, den = c->bucket_ms * IR_BUCKETS, g = gcd(num, den);
+	uint64_t num = 1000 * 1000, den = c->bucket_ms * IR_BUCKETS, g = gcd_u64(num, den);
 	LLVMValueRef most = c64(e, (long long)((uint64_t)SIGNAL_MAX_EVENTS_PER_S * den / 1000));
 	events = clamp_unsigned(e, events, most);
 	LLVMValueRef rate = LLVMBuildMul(e->b, events, c64(e, (long long)(num / g)), "rate");

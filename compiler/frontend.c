@@ -14,13 +14,15 @@ static int run_passes(struct policy *p)
 
 int frontend_file(struct policy *p, const char *path)
 {
-	if (load_policy_file(p, path) != 0)
-		return 2;
-	return run_passes(p);
+	int rc = load_policy_file(p, path) != 0 ? 2 : run_passes(p);
+	diag_flush(&p->diag);
+	return rc;
 }
 
 int frontend_text(struct policy *p, const char *name, const char *text, size_t len)
 {
 	load_policy_text(p, name, text, len);
-	return run_passes(p);
+	int rc = run_passes(p);
+	diag_flush(&p->diag);
+	return rc;
 }

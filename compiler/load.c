@@ -21,6 +21,7 @@ void policy_init(struct policy *p, FILE *diag_out)
 
 void policy_free(struct policy *p)
 {
+	diag_flush(&p->diag);
 	arena_free(&p->arena);
 }
 
@@ -89,6 +90,10 @@ static struct src_file *new_file(struct policy *p, const char *path, const char 
 	struct src_file *f = arena_alloc(&p->arena, sizeof(*f));
 	f->path = path;
 	f->real = real;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {  /* a UTF-8 BOM: not the text's */
+		text += 3;
+		len -= 3;
+	}
 	f->text = text;
 	f->len = len;
 	vec_push(&p->arena, &p->files, f);

@@ -90,8 +90,9 @@ static int parse_emit(struct options *o, const char *what)
 	return 0;
 }
 
-/* The standard library of a source tree when the binary runs from its build directory
- * (build/memcgc or build/asan/memcgc -> stdlib/), else the installed one. */
+/* The standard library: the first directory `stdlib` holding tiers.mcp one, then two
+ * levels above the directory of the executable (build/memcgc and build/asan/memcgc find
+ * the source tree's stdlib/), else the installed one. docs/memcgc.1 (FILES) says so. */
 static const char *stdlib_dir(struct arena *a)
 {
 	static const char *const up[] = { "..", "../.." };
@@ -103,10 +104,10 @@ static const char *stdlib_dir(struct arena *a)
 	const char *bin = dirname(exe);
 	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
 		const char *dir = arena_printf(a, "%s/%s/stdlib", bin, up[i]);
+		const char *tiers = arena_printf(a, "%s/tiers.mcp", dir);
 		struct stat st;
 		char real[PATH_MAX];
-		const char *grammar = arena_printf(a, "%s/%s/grammar/parser.y", bin, up[i]);
-		if (stat(grammar, &st) == 0 && realpath(dir, real))
+		if (stat(tiers, &st) == 0 && S_ISREG(st.st_mode) && realpath(dir, real))
 			return arena_strdup(a, real);
 	}
 	return MEMCGC_STDLIB_DIR;

@@ -10,8 +10,16 @@
 
 enum { MAX_EXPANDED_NODES = 1000000 };
 
+/* Every declared name, for lookups in constant time: a table of decl_ref indexes. */
+struct names {
+	struct decl_ref *refs;
+	int *slot;                      /* -1: empty */
+	size_t mask;
+};
+
 struct resolver {
 	struct policy *p;
+	struct names names;
 	struct define_decl *in_define;  /* whose body is being resolved, else NULL */
 	long expanded;                  /* nodes made by expansion so far */
 	int too_large;
@@ -20,8 +28,12 @@ struct resolver {
 
 /* Declarations */
 
+enum decl_kind_index { K_CGROUP, K_PARAM, K_DEFINE };
+
 struct decl_ref {
 	const char *what;
+	enum decl_kind_index kind;
+	void *decl;
 	const char **name;
 	struct span at;
 };
@@ -42,6 +54,8 @@ static int decl_refs(const struct policy *p, struct decl_ref *out, int max)
 		for (int i = 0; i < v->len && n < max; i++) {
 			char *d = v->items[i];
 			out[n].what = kinds[k].what;
+			out[n].kind = (enum decl_kind_index)k;
+			out[n].decl = d;
 			out[n].name = (const char **)(d + kinds[k].name);
 			out[n].at = *(const struct span *)(d + kinds[k].at);
 			n++;
@@ -55,29 +69,56 @@ static int before_in_source(struct span a, struct span b)
 	return a.file == b.file ? (a.line < b.line || (a.line == b.line && a.col < b.col)) : 0;
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The slot of `name` in the table: its ref's, or the empty one where it would go. */
+static int *name_slot(const struct names *t, const char *name)
+{
+	size_t i = name_hash(name) & t->mask;
+	while (t->slot[i] >= 0 && strcmp(*t->refs[t->slot[i]].name, name) != 0)
+		i = (i + 1) & t->mask;
+	return &t->slot[i];
+}
+
 /* Every name is declared once, across cgroups, parameters and defines. The later of two
- * loses its name, so that uses resolve to the first and report nothing more. */
-static void check_unique_names(struct policy *p)
+ * loses its name, so that uses resolve to the first and report nothing more; the table
+ * keeps the first. */
+static void check_unique_names(struct policy *p, struct names *t)
 {
 	int total = p->cgroups.len + p->params.len + p->defines.len;
-	struct decl_ref *refs = arena_alloc(&p->arena, sizeof(*refs) * (size_t)(total + 1));
-	int n = decl_refs(p, refs, total);
+	t->refs = arena_alloc(&p->arena, sizeof(*t->refs) * (size_t)(total + 1));
+	int n = decl_refs(p, t->refs, total);
+	size_t size = 16;
+	while (size < (size_t)n * 2)
+		size *= 2;
+	t->mask = size - 1;
+	t->slot = arena_alloc(&p->arena, sizeof(*t->slot) * size);
+	memset(t->slot, 0xff, sizeof(*t->slot) * size);
 	for (int i = 0; i < n; i++) {
-		for (int j = 0; j < i; j++) {
-			if (strcmp(*refs[i].name, *refs[j].name) != 0 || !**refs[i].name)
-				continue;
-			/* report the later one of the two, by file order then position */
-			struct decl_ref *first = &refs[j], *again = &refs[i];
-			if (before_in_source(again->at, first->at)) {
-				first = &refs[i];
-				again = &refs[j];
-			}
-			error_at(DIAG, again->at, "'%s' is already declared as a %s", *again->name,
-				 first->what);
-			note_at(DIAG, first->at, "previous declaration is here");
-			*again->name = "";
-			break;
+		if (!**t->refs[i].name)
+			continue;
+		int *slot = name_slot(t, *t->refs[i].name);
+		if (*slot < 0) {
+			*slot = i;
+			continue;
 		}
+		/* report the later one of the two, by file order then position */
+		struct decl_ref *first = &t->refs[*slot], *again = &t->refs[i];
+		if (before_in_source(again->at, first->at)) {
+			first = &t->refs[i];
+			again = &t->refs[*slot];
+			*slot = i;
+		}
+		error_at(DIAG, again->at, "'%s' is already declared as a %s", *again->name,
+			 first->what);
+		note_at(DIAG, first->at, "previous declaration is here");
+		*again->name = "";
 	}
 }
 
@@ -111,15 +152,15 @@ static void number_declarations(struct policy *p)
 
 /* Lookups */
 
-static void *find_named(const struct vec *v, size_t name_offset, const char *name)
+/* The declaration of `name` if it is of kind k, else NULL. */
+static void *find_named(const struct resolver *r, enum decl_kind_index k, const char *name)
 {
-	for (int i = 0; i < v->len; i++)
-		if (strcmp(*(const char **)((char *)v->items[i] + name_offset), name) == 0)
-			return v->items[i];
-	return NULL;
+	if (!r->names.slot)
+		return NULL;
+	int i = *name_slot(&r->names, name);
+	return i >= 0 && r->names.refs[i].kind == k ? r->names.refs[i].decl : NULL;
 }
-#define FIND(p, vec, type, key) \
-	((struct type *)find_named(&(p)->vec, offsetof(struct type, name), (key)))
+#define FIND(r, kind, type, key) ((struct type *)find_named((r), (kind), (key)))
 
 static int define_param(const struct define_decl *d, const char *name)
 {
@@ -170,30 +211,79 @@ static struct span name_span(const struct node *call)
 
 static struct node *resolve(struct resolver *r, struct node *n);
 static void resolve_define(struct resolver *r, struct define_decl *d);
+static int event_name(struct resolver *r, struct node *sig, struct node *name);
 
-static int count_nodes(const struct node *n)
+/* One more node made by expansion; past MAX_EXPANDED_NODES none is. */
+static int count_expanded(struct resolver *r, long n)
+{
+	r->expanded += n;
+	if (r->expanded > MAX_EXPANDED_NODES)
+		r->too_large = 1;
+	return !r->too_large;
+}
+
+static struct node *error_leaf(struct resolver *r, struct span at)
+{
+	struct node *bad = node_new(r->p, N_QUANTITY, at);
+	bad->value.type = T_ERROR;
+	return bad;
+}
+
+static struct node *substitute(struct resolver *r, const struct node *body, struct vec *args,
+			       const struct node *call);
+
+/* A use of a define inside another's body (`use`, already a copy whose arguments are
+ * substituted): the define's body, expanded with them. */
+static struct node *expand_use(struct resolver *r, struct node *use)
+{
+	struct define_decl *d = use->define;
+	if (!d->body) {                 /* its error is reported */
+		r->failed = 1;
+		return error_leaf(r, use->at);
+	}
+	d->used = 1;
+	return substitute(r, d->body, &use->args, use);
+}
+
+static long count_nodes(const struct node *n)
 {
 	if (!n)
 		return 0;
-	int c = 1 + count_nodes(n->a) + count_nodes(n->b);
+	long c = 1 + count_nodes(n->a) + count_nodes(n->b);
 	for (int i = 0; n->kind == N_CALL && i < n->args.len; i++)
 		c += count_nodes(n->args.items[i]);
 	return c;
 }
 
-/* A copy of `body` with each parameter replaced by a copy of its argument; every node of
- * the body remembers the call it was expanded from. */
+static struct node *clone_arg(struct resolver *r, const struct node *arg)
+{
+	if (!count_expanded(r, count_nodes(arg)))
+		return error_leaf(r, arg->at);
+	return node_clone(r->p, arg);
+}
+
+/* A copy of `body` with each parameter replaced by a copy of its argument and each use of
+ * a define by its expansion; every node of the body remembers the call it was expanded
+ * from. Past MAX_EXPANDED_NODES it stops, with r->too_large set. */
 static struct node *substitute(struct resolver *r, const struct node *body, struct vec *args,
 			       const struct node *call)
 {
 	if (!body)
 		return NULL;
 	if (body->kind == N_ARG)
-		return node_clone(r->p, args->items[body->index]);
+		return clone_arg(r, args->items[body->index]);
+	if (!count_expanded(r, 1))
+		return error_leaf(r, body->at);
 	struct node *c = arena_alloc(&r->p->arena, sizeof(*c));
 	*c = *body;
 	if (!c->expanded_from)
 		c->expanded_from = call;
+	if (c->define) {
+		c->args = (struct vec){ 0 };
+		for (int i = 0; i < body->args.len; i++)
+			vec_push(&r->p->arena, &c->args, substitute(r, body->args.items[i], args, call));
+		return expand_use(r, c);
+	}
 	c->a = substitute(r, body->a, args, call);
 	c->b = substitute(r, body->b, args, call);
 	if (c->kind == N_SIGNAL && c->a && c->a->kind != N_CGROUP && c->a->kind != N_ARG) {
@@ -202,10 +292,33 @@ static struct node *substitute(struct resolver *r, const struct node *body, stru
 		note_at(&r->p->diag, call->at, "in this use of '%s'", call->name);
 		r->failed = 1;
 	}
+	if (c->kind == N_SIGNAL && c->b && c->b->kind == N_NAME) {
+		struct define_decl *outer = r->in_define;
+		r->in_define = NULL;
+		if (!event_name(r, c, c->b)) {
+			note_at(&r->p->diag, call->at, "in this use of '%s'", call->name);
+			r->failed = 1;
+		}
+		r->in_define = outer;
+		c->b = NULL;
+	}
 	if (c->kind == N_SIGNAL)
 		c->cgroup = c->a && c->a->kind == N_CGROUP ? c->a->cgroup : NULL;
 	c->depth = node_depth_above(c);
 	return c;
+}
+
+/* In a define's body, a use of another define stays a call to it (expanded only where the
+ * body is used, so that chains of defines cost what they expand to); its depth is the
+ * least its expansion can have. */
+static struct node *defer_use(struct define_decl *d, struct node *call)
+{
+	call->kind = N_CALL;
+	call->define = d;
+	call->depth = node_depth_above(call);
+	if (d->body && d->body->depth > call->depth)
+		call->depth = d->body->depth;
+	return call;
 }
 
 static struct node *expand(struct resolver *r, struct define_decl *d, struct node *call)
@@ -218,22 +331,18 @@ static struct node *expand(struct resolver *r, struct define_decl *d, struct nod
 		return NULL;
 	}
 	resolve_define(r, d);
-	if (!d->body)
+	if (!d->body || r->too_large)
 		return NULL;
 	d->used = 1;
-	long size = count_nodes(d->body) + 1;
-	for (int i = 0; i < call->args.len; i++)
-		size += count_nodes(call->args.items[i]) * 4;
-	r->expanded += size;
-	if (r->expanded > MAX_EXPANDED_NODES) {
-		if (!r->too_large)
-			error_at(DIAG, call->at, "the expansion of defines is too large (over %d nodes)",
-				 MAX_EXPANDED_NODES);
-		r->too_large = 1;
-		return NULL;
-	}
+	if (r->in_define)
+		return defer_use(d, call);
 	r->failed = 0;
 	struct node *n = substitute(r, d->body, &call->args, call);
+	if (r->too_large) {
+		error_at(DIAG, call->at, "the expansion of defines is too large (over %d nodes)",
+			 MAX_EXPANDED_NODES);
+		return NULL;
+	}
 	if (n && !r->failed && n->depth > MAX_EXPR_DEPTH) {
 		error_at(DIAG, call->at, "this use of '%s' expands to an expression nested too "
 			 "deeply: %d levels, at most %d", d->name, n->depth, MAX_EXPR_DEPTH);
@@ -269,11 +378,59 @@ static int swapped_event_args(struct resolver *r, const struct node *call)
 	struct policy *p = r->p;
 	const struct node *first = call->args.items[0], *second = call->args.items[1];
 	if (first->kind != N_NAME || second->kind != N_NAME ||
-	    define_param(r->in_define, first->name) >= 0 || FIND(p, cgroups, cgroup_decl, first->name) ||
-	    !(FIND(p, cgroups, cgroup_decl, second->name) || define_param(r->in_define, second->name) >= 0))
+	    define_param(r->in_define, first->name) >= 0 || FIND(r, K_CGROUP, cgroup_decl, first->name) ||
+	    !(FIND(r, K_CGROUP, cgroup_decl, second->name) || define_param(r->in_define, second->name) >= 0))
 		return 0;
 	error_at(DIAG, call->at, "the arguments of event are swapped: the cgroup comes first");
 	diag_hint(DIAG, "write event(%s, %s)", second->name, first->name);
+	return 1;
+}
+
+/* An event name written bare, or an error: 0. */
+static int bare_event_name(struct resolver *r, const struct node *name)
+{
+	struct policy *p = r->p;
+	if (name->kind == N_NAME)
+		return 1;
+	error_at(DIAG, name->at, "event takes the name of an enum vm_event_item entry, written "
+		 "bare");
+	diag_hint(DIAG, "for example event(web, PGSCAN_DIRECT)");
+	return 0;
+}
+
+/* The event `name` names, set on the signal `sig`: a name of the kernel's, checked here,
+ * or (in a define's body) one of the define's parameters, left in sig->b as an N_ARG until
+ * the define is used. 0 after an error. */
+static int event_name(struct resolver *r, struct node *sig, struct node *name)
+{
+	struct policy *p = r->p;
+	int arg = name->kind == N_NAME ? define_param(r->in_define, name->name) : -1;
+	if (arg >= 0 || name->kind == N_ARG) {
+		if (arg >= 0) {
+			name->kind = N_ARG;
+			name->index = arg;
+		}
+		r->in_define->event_param[name->index] = 1;
+		sig->b = name;
+		return 1;
+	}
+	if (!bare_event_name(r, name))
+		return 0;
+	sig->event = name->name;
+	if (vm_event_is_node_stat(sig->event)) {
+		error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 to "
+			 "6.18, not a vm_event_item: memcg events never count it", sig->event);
+		return 0;
+	}
+	if (!vm_event_known(sig->event)) {
+		int count;
+		const char *const *names = vm_event_names(&count);
+		const char *close = closest_name(sig->event, names, count);
+		warning_at(DIAG, name->at, "'%s' is not an event that memcgs count in the kernels "
+			   "memcgc knows; it is checked when the policy is loaded", sig->event);
+		if (close)
+			diag_hint(DIAG, "did you mean '%s'?", close);
+	}
 	return 1;
 }
 
@@ -294,31 +451,8 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	n->signal = s;
 	if (!s && swapped_event_args(r, call))
 		return NULL;
-	if (!s) {
-		struct node *name = call->args.items[1];
-		if (name->kind != N_NAME) {
-			error_at(DIAG, name->at, "event takes the name of an enum vm_event_item "
-				 "entry, written bare");
-			diag_hint(DIAG, "for example event(web, PGSCAN_DIRECT)");
-			return NULL;
-		}
-		n->event = name->name;
-		if (vm_event_is_node_stat(n->event)) {
-			error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 "
-				 "to 6.18, not a vm_event_item: memcg events never count it", n->event);
-			return NULL;
-		}
-		if (!vm_event_known(n->event)) {
-			int count;
-			const char *const *names = vm_event_names(&count);
-			const char *close = closest_name(n->event, names, count);
-			warning_at(DIAG, name->at, "'%s' is not an event that memcgs count in the "
-				   "kernels memcgc knows; it is checked when the policy is loaded",
-				   n->event);
-			if (close)
-				diag_hint(DIAG, "did you mean '%s'?", close);
-		}
-	}
+	if (!s && !event_name(r, n, call->args.items[1]))
+		return NULL;
 	n->a = cgroup_argument(r, resolve(r, call->args.items[0]), s ? s->name : "event");
 	if (!n->a)
 		return NULL;
@@ -327,15 +461,36 @@ static struct node *make_signal(struct resolver *r, struct node *call, const str
 	return n;
 }
 
+/* An argument given to a define's parameter that names an event: a bare name, kept as
+ * written, or the parameter of the define being resolved, which then names an event too. */
+static int event_argument(struct resolver *r, struct node *arg)
+{
+	if (!bare_event_name(r, arg))
+		return 0;
+	int outer = define_param(r->in_define, arg->name);
+	if (outer >= 0) {
+		arg->kind = N_ARG;
+		arg->index = outer;
+		r->in_define->event_param[outer] = 1;
+	}
+	return 1;
+}
+
 static struct node *resolve_call(struct resolver *r, struct node *n)
 {
 	struct policy *p = r->p;
 	const struct signal *s = signal_find(n->name);
 	if (s || strcmp(n->name, "event") == 0)
 		return make_signal(r, n, s);
-	struct define_decl *d = FIND(p, defines, define_decl, n->name);
+	struct define_decl *d = FIND(r, K_DEFINE, define_decl, n->name);
 	if (d) {
+		resolve_define(r, d);
 		for (int i = 0; i < n->args.len; i++) {
+			if (i < d->params.len && d->event_param[i]) {
+				if (!event_argument(r, n->args.items[i]))
+					return NULL;
+				continue;
+			}
 			struct node *arg = resolve(r, n->args.items[i]);
 			if (failed(arg))
 				return NULL;
@@ -362,19 +517,19 @@ static struct node *resolve_name(struct resolver *r, struct node *n)
 		n->index = arg;
 		return n;
 	}
-	struct param_decl *param = FIND(p, params, param_decl, n->name);
+	struct param_decl *param = FIND(r, K_PARAM, param_decl, n->name);
 	if (param) {
 		n->kind = N_PARAM;
 		n->param = param;
 		return n;
 	}
-	struct cgroup_decl *cg = FIND(p, cgroups, cgroup_decl, n->name);
+	struct cgroup_decl *cg = FIND(r, K_CGROUP, cgroup_decl, n->name);
 	if (cg) {
 		n->kind = N_CGROUP;
 		n->cgroup = cg;
 		return n;
 	}
-	struct define_decl *d = FIND(p, defines, define_decl, n->name);
+	struct define_decl *d = FIND(r, K_DEFINE, define_decl, n->name);
 	if (d && d->params.len == 0)
 		return expand(r, d, n);
 	if (d) {
@@ -456,6 +611,7 @@ static void resolve_define(struct resolver *r, struct define_decl *d)
 		return;
 	}
 	d->resolving = 1;
+	d->event_param = arena_alloc(&p->arena, (size_t)d->params.len + 1);
 	struct define_decl *outer = r->in_define;
 	r->in_define = d;
 	d->body = resolve(r, d->body);
@@ -507,7 +663,7 @@ static void resolve_action(struct resolver *r, struct action *a)
 void resolve_policy(struct policy *p)
 {
 	struct resolver r = { .p = p };
-	check_unique_names(p);
+	check_unique_names(p, &r.names);
 	check_define_names(p);
 	number_declarations(p);
 	for (int i = 0; i < p->params.len; i++) {

@@ -88,10 +88,10 @@ int number_parse(const char *text, int *len, struct decimal *d, const char **why
 	return *why ? -1 : 0;
 }
 
-static int64_t gcd64(int64_t a, int64_t b)
+uint64_t gcd_u64(uint64_t a, uint64_t b)
 {
 	while (b) {
-		int64_t r = a % b;
+		uint64_t r = a % b;
 		a = b;
 		b = r;
 	}
@@ -104,7 +104,7 @@ static void encoding_scale(const struct unit *u, int is_rate, int64_t *num, int6
 	if (!u) {
 		*num = MILLI, *den = 1;
 	} else if (is_rate) {
-		int64_t g = gcd64(MILLI * NS_PER_S, u->scale);
+		int64_t g = (int64_t)gcd_u64(MILLI * NS_PER_S, (uint64_t)u->scale);   /* scales are > 0 */
 		*num = MILLI * NS_PER_S / g, *den = u->scale / g;
 	} else {
 		*num = u->scale, *den = 1;

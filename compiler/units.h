@@ -21,6 +21,8 @@ struct value unit_value(int64_t number, const struct unit *u, int is_rate);
 const char *unit_alias(const char *name);
 /* All unit names, for "did you mean". */
 const char *const *unit_names(int *n);
+/* The greatest common divisor (reducing a unit's or a window's scale fraction). */
+uint64_t gcd_u64(uint64_t a, uint64_t b);
 
 /* Exact constants. A number as written: its integer part and up to 9 decimals. */
 struct decimal {

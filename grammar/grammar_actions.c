@@ -69,6 +69,16 @@ static void hint_units(struct lexer *lx, const char *word)
 			  "min or h; rates are written like 100/s");
 }
 
+/* `4/k`: a rate with an unknown unit, or a division written without blanks. */
+static void hint_rate_unit(struct lexer *lx, const char *text, int numlen, const char *word)
+{
+	diag_hint(DIAG, "rates are counted per us, ms, s, min or h, like 100/s");
+	const char *alias = unit_alias(word);
+	if (!alias || !rate_unit_find(alias))
+		diag_hint(DIAG, "to divide by '%s', put blanks around the '/': %.*s / %s", word,
+			  numlen, text, word);
+}
+
 /* A word one typo away from a unit, or a spelling of one that memcgc does not take. */
 static int looks_like_unit(const char *word)
 {
@@ -137,7 +147,7 @@ int lex_quantity(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char 
 	if (looks_like_unit(word) && !(is_rate && spaced_rate(text)) && next_char(lx) != '(') {
 		error_at(DIAG, *loc, "unknown %sunit '%s'", is_rate ? "rate " : "", word);
 		if (is_rate)
-			diag_hint(DIAG, "rates are counted per us, ms, s, min or h, like 100/s");
+			hint_rate_unit(lx, text, numlen, word);
 		else
 			hint_units(lx, word);
 		val->node = quantity(lx, *loc, (struct value){ T_ERROR, 0, 0 }, word);
@@ -164,6 +174,8 @@ int lex_bad_number(struct lexer *lx, MCP_STYPE *val, struct span *loc, const cha
 
 int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *text, int len)
 {
+	static const char escapes[] = "nt\"\\", escaped[] = "\n\t\"\\";
+	int hinted = 0;
 	char *s = arena_alloc(&P->arena, (size_t)len), *out = s;
 	for (int i = 1; i < len - 1; i++) {
 		if (text[i] != '\\') {
@@ -171,14 +183,18 @@ int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *t
 			continue;
 		}
 		char c = text[++i];
-		if (c == 'n')
-			*out++ = '\n';
-		else if (c == 't')
-			*out++ = '\t';
-		else if (c == '"' || c == '\\')
-			*out++ = c;
-		else
-			error_at(DIAG, *loc, "unknown escape '\\%c' in string", c);
+		const char *e = strchr(escapes, c);
+		if (c && e) {
+			*out++ = escaped[e - escapes];
+			continue;
+		}
+		struct span at = *loc;          /* strings are on one line: columns are offsets */
+		at.col = loc->col + i - 1;
+		at.end_line = at.line;
+		at.end_col = at.col + 1;
+		error_at(DIAG, at, "unknown escape '\\%c' in string", c);
+		if (!hinted++)
+			diag_hint(DIAG, "the escapes are \\n, \\t, \\\" and \\\\ (a backslash)");
 	}
 	val->str = s;
 	return STRING;
@@ -187,7 +203,8 @@ int lex_string(struct lexer *lx, MCP_STYPE *val, struct span *loc, const char *t
 int lex_unterminated(struct lexer *lx, MCP_STYPE *val, struct span *loc)
 {
 	error_at(DIAG, *loc, "missing closing '\"' of the string");
-	val->str = "";
+	lx->bad_string = *loc;          /* the parser says nothing more about it */
+	val->str = NULL;
 	return STRING;
 }
 
@@ -195,6 +212,33 @@ int lex_spelled(struct lexer *lx, struct span at, const char *wrong, const char 
 {
 	error_at(DIAG, at, "'%s' is not an operator of memcgc; write '%s'", wrong, right);
 	return token;
+}
+
+static unsigned utf8_code_point(const char *text, size_t len)
+{
+	static const unsigned char lead_bits[] = { 0, 0, 0x1f, 0x0f, 0x07 };
+	unsigned cp = (unsigned char)text[0] & lead_bits[len];
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | ((unsigned char)text[i] & 0x3f);
+	return cp;
+}
+
+/* One UTF-8 character (or what starts like one): one error, not one per byte. */
+void lex_non_ascii(struct lexer *lx, struct span at, const char *text)
+{
+	unsigned char lead = (unsigned char)text[0];
+	size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	at.end_col = at.col;            /* one character, however many bytes */
+	if (strlen(text) != want)
+		error_at(DIAG, at, "unexpected bytes: not ASCII, and not UTF-8 either");
+	else if (strcmp(text, "\xef\xbb\xbf") == 0)
+		error_at(DIAG, at, "unexpected byte order mark (U+FEFF): it is skipped only at the "
+			 "start of a file");
+	else
+		error_at(DIAG, at, "unexpected character '%s' (U+%04X): outside strings and "
+			 "comments, policies are ASCII", text, utf8_code_point(text, want));
+	if (!lx->non_ascii_hinted++)
+		diag_hint(DIAG, "names are made of ASCII letters, digits and '_'");
 }
 
 void lex_bad_char(struct lexer *lx, struct span at, char c)
@@ -243,6 +287,8 @@ void add_param(struct lexer *lx, const char *name, struct node *init, struct spa
 
 void add_import(struct lexer *lx, const char *path, struct span at)
 {
+	if (!path)              /* an unterminated string, reported */
+		return;
 	add_item(lx, D_IMPORT, NULL, path, at);
 }
 
@@ -380,6 +426,15 @@ struct node *new_call(struct lexer *lx, const char *name, struct vec *args, stru
 
 /* Syntax errors */
 
+int is_item_keyword(int token)
+{
+	static const int starts[] = { CGROUP, PARAM, IMPORT, DEFINE, WHEN };
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (token == starts[i])
+			return 1;
+	return 0;
+}
+
 static const char *describe_expected(const char *name)
 {
 	static const struct { const char *symbol, *words; } words[] = {
@@ -423,9 +478,72 @@ static int expects(const char *const *expected, int n, const char *name)
 	return 0;
 }
 
+/* `protect_low` with no `(cgroup)` after it: the mistake is the action, wherever the next
+ * token happens to be (often the next line's `when`). */
+static int report_bare_action(struct lexer *lx, const char *const *expected, int nexpected)
+{
+	if (lx->prev_token != IDENT || nexpected != 1 || strcmp(expected[0], "'('") != 0)
+		return 0;
+	const char *name = span_text(&P->arena, lx->prev_span);
+	if (!name)
+		return 0;
+	error_at(DIAG, lx->prev_span, "syntax error: expected '(' after the action '%.100s'", name);
+	diag_hint(DIAG, "an action names its cgroup: %.100s(CGROUP)", name);
+	return 1;
+}
+
+/* Where the innermost '(' still open is, unless it is the token just before the error. */
+static void note_open_paren(struct lexer *lx)
+{
+	int inner = lx->open_parens > OPEN_PARENS_KEPT ? OPEN_PARENS_KEPT : lx->open_parens;
+	struct span at = lx->open_paren[inner - 1];
+	if (lx->prev_token == '(' && at.line == lx->prev_span.line && at.col == lx->prev_span.col)
+		return;
+	note_at(DIAG, at, "to match this '('");
+}
+
+/* `define hot() = ...`, and `define hot =` or `param p =` with nothing after it. */
+static int hint_define(struct lexer *lx, const char *unexpected, const char *const *expected,
+		       int nexpected)
+{
+	int item = is_item_keyword(lx->last_token) ? lx->prev_item_keyword : lx->item_keyword;
+	if (item == PARAM && lx->prev_token == '=') {
+		diag_hint(DIAG, "a param needs a value after its '=': param NAME = VALUE");
+		return 1;
+	}
+	if (item != DEFINE)
+		return 0;
+	if (lx->prev_token == '(' && strcmp(unexpected, "')'") == 0 && nexpected == 1 &&
+	    expects(expected, nexpected, "name")) {
+		diag_hint(DIAG, "a define without parameters is written without '()': define NAME "
+			  "= EXPRESSION");
+		return 1;
+	}
+	if (lx->prev_token == '=') {
+		diag_hint(DIAG, "a define needs a body after its '=': define NAME = EXPRESSION");
+		return 1;
+	}
+	return 0;
+}
+
+/* The unexpected token is a string without its closing '"', already reported. */
+static int at_bad_string(const struct lexer *lx, struct span at)
+{
+	return lx->bad_string.file == at.file && at.file && lx->bad_string.line == at.line &&
+	       lx->bad_string.col == at.col;
+}
+
 void report_syntax_error(struct lexer *lx, struct span at, const char *unexpected, int at_eof,
 			 const char *const *expected, int nexpected)
 {
+	if (report_bare_action(lx, expected, nexpected) || at_bad_string(lx, at))
+		return;
+	int unclosed = lx->open_parens > 0 && expects(expected, nexpected, "')'");
+	static const char *const close_paren[] = { "')'" };
+	if (unclosed && at_eof) {       /* nothing but the ')' can help at the end */
+		expected = close_paren;
+		nexpected = 1;
+	}
 	char what[160], list[200] = "";
 	const char *text = span_text(&P->arena, at);
 	if (at_eof)
@@ -440,6 +558,10 @@ void report_syntax_error(struct lexer *lx, struct span at, const char *unexpecte
 				i == 0 ? ", expected " : i == nexpected - 1 ? " or " : ", ",
 				describe_expected(expected[i]));
 	error_at(DIAG, at, "syntax error: unexpected %s%s", what, list);
+	if (unclosed)
+		note_open_paren(lx);
+	if (hint_define(lx, unexpected, expected, nexpected))
+		return;
 
 	int after_plain_number = lx->prev_token == QUANTITY &&
 		lx->prev_span.line == lx->plain_number.line && lx->prev_span.col == lx->plain_number.col;

@@ -5,6 +5,8 @@
 
 #include "ast.h"
 
+enum { OPEN_PARENS_KEPT = 64 };
+
 struct lexer {
 	void *scanner;
 	struct policy *policy;
@@ -17,6 +19,12 @@ struct lexer {
 	struct vec *items;              /* what parse_file returns */
 	int prev_token;                 /* the token before it, for hints */
 	int last_token;
+	struct span bad_string;         /* the last string without its closing '"' */
+	struct span open_paren[OPEN_PARENS_KEPT]; /* the '(' not closed yet, innermost last */
+	int open_parens;                /* how many (past OPEN_PARENS_KEPT, only counted) */
+	int non_ascii_hinted;
+	int item_keyword;               /* the last cgroup, param, import, define or when */
+	int prev_item_keyword;          /* the one before it */
 };
 
 union MCP_STYPE;
@@ -36,5 +44,7 @@ int lex_unterminated(struct lexer *lx, union MCP_STYPE *val, struct span *loc);
 int lex_spelled(struct lexer *lx, struct span at, const char *wrong, const char *right,
 		int token);
 void lex_bad_char(struct lexer *lx, struct span at, char c);
+int is_item_keyword(int token);
+void lex_non_ascii(struct lexer *lx, struct span at, const char *text);
 
 #endif

@@ -175,6 +175,14 @@ int mcp_lex(MCP_STYPE *val, struct span *loc, struct lexer *lx)
 			loc->col = loc->end_col = 1;
 		}
 	}
+	if (token == '(' && lx->open_parens++ < OPEN_PARENS_KEPT)
+		lx->open_paren[lx->open_parens - 1] = *loc;
+	else if (token == ')' && lx->open_parens > 0)
+		lx->open_parens--;
+	if (is_item_keyword(token)) {
+		lx->prev_item_keyword = lx->item_keyword;
+		lx->item_keyword = token;
+	}
 	lx->prev_token = lx->last_token;
 	lx->last_token = token;
 	lx->prev_span = lx->last;

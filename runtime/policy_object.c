@@ -410,14 +410,17 @@ int policy_object_load(struct policy_object *po, const char *ops_map)
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* When tracefs is not mounted (or not readable by this user), this process mounts it in a mount namespace of its own:
- * nobody else sees it, and it goes with the process however that ends (even SIGKILL). */
+/* When tracefs is not mounted (or not readable by this user), this process mounts it in a
+ * mount namespace of its own: nobody else sees it, and it goes with the process however
+ * that ends (even SIGKILL). */
 int tracefs_ensure(bool *mounted_here)
 {
 	*mounted_here = false;
 	if (access(TRACEFS "/events", F_OK) == 0)
 		return 0;
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	/* in a chroot "/" is no mount point (EINVAL): /sys, where tracefs goes, is made private */
+	if (unshare(CLONE_NEWNS) != 0 || (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 &&
+					  mount(NULL, "/sys", NULL, MS_REC | MS_PRIVATE, NULL) != 0) ||
 	    mount("tracefs", TRACEFS, "tracefs", 0, NULL) != 0)
 		return -1;
 	*mounted_here = true;

@@ -125,7 +125,7 @@ for step in "${steps[@]}"; do
 	t0=$(date +%s)
 	set +e
 	in_root "cd /root/memcgc && make $step" 2>&1 | tee "$log" |
-		grep --line-buffered -E '^(check-fresh|build-kernel|deps|linux-source|\[|[0-9]+ passed|  (FAIL|SKIP))'
+		grep --line-buffered -E '^(check-fresh|build-kernel|deps|linux-source|\[|[0-9]+ passed|  (FAIL|SKIP|\[[^]]*\] build-kernel))'
 	rc=${PIPESTATUS[0]}   # (no `|| true` here: it would run under pipefail and reset PIPESTATUS)
 	set -e
 	secs=$(( $(date +%s) - t0 ))

@@ -2,14 +2,14 @@
 # The verifier's cost of conditions (issue 12): a rule of n alternatives
 # `pgscan(sK) > scan and pgfault(batch) > faults or ...` cost it 4 -> 21k, 6 -> 142k,
 # 8 -> over 1M instructions. Now each comparison is computed once, without a branch, so
-# the cost grows linearly; and a policy at memcgc's limits (128 distinct signals, 600
+# the cost grows linearly; and a policy at memcgc's limits (64 distinct signals, 600
 # signal terms, 500 actions) loads. Prints the figures (verify_cost: bpf_prog_info
 # verified_insns of the tracepoint program and of the syscall entry).
 # usage: run-cost.sh MEMCGC VERIFY_COST WORKDIR
 set -u
 memcgc=$1 cost=$2 work=$3
 mkdir -p "$work"
-if [ "$(id -u)" != 0 ]; then echo "SKIP cost: loading BPF programs needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then echo "SKIP cost: setup: loading BPF programs needs root"; exit 0; fi
 python3 - "$work" <<'PY'
 import sys
 w = sys.argv[1]

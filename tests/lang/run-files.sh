@@ -41,3 +41,31 @@ if [ "$(expr index "$src" '|')" -gt 0 ] && [ "$(expr index "$src" '|')" = "$(exp
 	echo "PASS files/gutter-line-100002"
 else echo "FAIL files/gutter-line-100002: the caret line is not under the source line"; head -3 <<<"$out" | sed 's/^/  /'; fi
 rm -f "$work/long.mcp"
+# A define's parameter can name the event (issue 12): ev(svc, PGSCAN_DIRECT) compiles to the
+# same code as event(svc, PGSCAN_DIRECT); only the metadata's source text differs.
+ir() { printf '%s' "$1" | "$memcgc" --emit=llvm -o - - 2>&1 | grep -v 'memcgc_meta'; }
+direct=$(ir $'cgroup svc\nwhen event(svc, PGSCAN_DIRECT) > 1/s: protect_low(svc)\n')
+via=$(ir $'cgroup svc\ndefine ev(cg, name) = event(cg, name)\nwhen ev(svc, PGSCAN_DIRECT) > 1/s: protect_low(svc)\n')
+if grep -q 'define' <<<"$direct" && [ "$direct" = "$via" ]; then echo "PASS files/define-event-parameter"
+else echo "FAIL files/define-event-parameter: the IR differs"; diff <(echo "$direct") <(echo "$via") | head -5 | sed 's/^/  /'; fi
+# The uninstalled memcgc's standard library (issue 12): a directory `stdlib` holding
+# tiers.mcp, one then two levels above the executable's directory, nothing else needed
+# (no grammar/ beside it). The `cannot find` hint names the directory in use.
+tree=$(realpath "$(mktemp -d "$work/stdlib-tree.XXXXXX")")
+mkdir -p "$tree/a/b" "$tree/stdlib"
+cp "$memcgc" "$tree/a/b/memcgc"
+stdlib_hint() { printf 'import "absent.mcp"\n' | "$1" --check - 2>&1 | grep '^hint: imports'; }
+: >"$tree/stdlib/tiers.mcp"
+if stdlib_hint "$tree/a/b/memcgc" | grep -qF "standard library ($tree/stdlib)"; then
+	echo "PASS files/stdlib-two-levels-up"
+else echo "FAIL files/stdlib-two-levels-up: $(stdlib_hint "$tree/a/b/memcgc")"; fi
+mkdir -p "$tree/a/stdlib"
+: >"$tree/a/stdlib/signals.mcp"
+if stdlib_hint "$tree/a/b/memcgc" | grep -qF "standard library ($tree/stdlib)"; then
+	echo "PASS files/stdlib-needs-tiers"
+else echo "FAIL files/stdlib-needs-tiers: $(stdlib_hint "$tree/a/b/memcgc")"; fi
+: >"$tree/a/stdlib/tiers.mcp"
+if stdlib_hint "$tree/a/b/memcgc" | grep -qF "standard library ($tree/a/stdlib)"; then
+	echo "PASS files/stdlib-one-level-up-first"
+else echo "FAIL files/stdlib-one-level-up-first: $(stdlib_hint "$tree/a/b/memcgc")"; fi
+rm -rf "$tree"

@@ -17,7 +17,7 @@ for f in "$work"/*.mcp; do
 	fi
 done
 [ $failed -eq 0 ] && echo "PASS random/compile ($compiled policies, seed $seed)"
-[ "$(id -u)" != 0 ] && { echo "SKIP random/load: loading BPF programs needs root"; exit 0; }
+[ "$(id -u)" != 0 ] && { echo "SKIP random/load: setup: loading BPF programs needs root"; exit 0; }
 "$cost" "$work"/*.o 2>/dev/null >"$work/cost.txt"
 awk -v seed="$seed" '
 	$2 == "refused" { bad++; if (bad <= 5) { print "FAIL random/load " $1 ": " substr($0, 1, 300) } next }

@@ -22,7 +22,7 @@ check() {
 	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out")"; fi
 }
 if [ ! -d "$root" ] || [ "$(id -u)" != 0 ]; then
-	echo "SKIP set: needs root and the cgroup v1 memory hierarchy at $root"; exit 0
+	echo "SKIP set: setup: needs root and the cgroup v1 memory hierarchy at $root"; exit 0
 fi
 mkdir -p "$high" "$low"
 trap 'rmdir "$high" "$low" 2>/dev/null' EXIT

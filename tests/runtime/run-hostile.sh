@@ -159,7 +159,7 @@ perf_samples() {   # perf's samples of the event while memory is used in $high; 
 tp_programs() { bpftool prog show | grep -c 'tracepoint  name count_memcg_ev'; }
 perf_test() {
 	local alone with runner
-	command -v perf >/dev/null || { echo "SKIP hostile/perf-sees-events: no perf (apt-get install linux-perf)"; return; }
+	command -v perf >/dev/null || { echo "SKIP hostile/perf-sees-events: setup: no perf (make deps installs linux-perf)"; return; }
 	local before=$(tp_programs)
 	alone=$(perf_samples)
 	if [ "$alone" = 0 ] || [ "$before" != 0 ] || [ "$(tp_programs)" != 0 ]; then   # someone else's program on the event drops it for everyone

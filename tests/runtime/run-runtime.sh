@@ -120,7 +120,9 @@ tp=$work/tagged/$tag.o
 mkdir -p "$work/tagged" && cp "$prio" "$tp"
 mkdir -p "$high" "$low"
 echo 32M > "$high/memory.limit_in_bytes"
-tracefs_before=$(grep -c tracefs /proc/mounts)
+# tracefs where memcg-run would mount it (other mounts of it, a chroot's say, are not ours)
+tracefs_mounts() { grep -c " /sys/kernel/tracing tracefs " /proc/mounts; }
+tracefs_before=$(tracefs_mounts)
 file=/var/tmp/memcgc-rt-file.$$
 
 test_errors() {
@@ -258,7 +260,7 @@ if grep -qE "low: over_high 0 -> 1024 pages; rule 0 \(line 7\) holds: when pgsca
 if [ -z "$during" ]; then fail dry-run-leaves-nothing "no BPF objects of $tp seen while it ran"
 elif left=$(bpfids wait-gone "$tag" 10 $during); then pass dry-run-leaves-nothing "$(wc -w <<<"$during") objects, released after $left"
 else fail dry-run-leaves-nothing "BPF objects of $tp (running: $during) $left"; fi
-[ "$(grep -c tracefs /proc/mounts)" = "$tracefs_before" ] && pass tracefs-as-found || fail tracefs-as-found "tracefs mounts changed"
+[ "$(tracefs_mounts)" = "$tracefs_before" ] && pass tracefs-as-found || fail tracefs-as-found "tracefs mounts changed"
 }
 test_json() {
 # --json: one object per interval, the same numbers
@@ -424,7 +426,7 @@ for sig in TERM INT KILL; do
 		pass "sig$sig-leaves-nothing" "$(wc -w <<<"$during") objects, released after $left"
 	else fail "sig$sig-leaves-nothing" "exit $status (want $want); BPF objects of $tp while running: '$during'; ${left:-}" "$(tail -3 "$work/sig.out")"; fi
 done
-[ "$(grep -c tracefs /proc/mounts)" = "$tracefs_before" ] && pass tracefs-as-found-after-kill || fail tracefs-as-found-after-kill "tracefs mounts changed"
+[ "$(tracefs_mounts)" = "$tracefs_before" ] && pass tracefs-as-found-after-kill || fail tracefs-as-found-after-kill "tracefs mounts changed"
 }
 
 # the cgroup actuator and the poll source need cgroup v2 (one line here, on cgroup v1);

@@ -85,8 +85,10 @@ ikey=$(cat "$BUSYBOX" "$HERE/init.sh" | sha256sum | cut -c1-16)
 INITRAMFS=$CACHE/initramfs/$ikey.cpio.gz
 if [ ! -f "$INITRAMFS" ]; then
 	say "building the busybox initramfs ($INITRAMFS)"
-	file "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
-		ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' ||
+	# ldd's own words (it is in every Debian system; `file` is not): its exit status is 1
+	# for a static binary, so it is not piped (under pipefail that failed the check)
+	linkage=$(LC_ALL=C ldd "$BUSYBOX" 2>&1 || true)
+	[[ $linkage == *"not a dynamic executable"* || $linkage == *"statically linked"* ]] ||
 		die "$BUSYBOX is not static (apt-get install busybox-static)"
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,dev,proc,sys,tmp,host,etc}

@@ -44,7 +44,8 @@ vm-progs: $(VM_BUILD)/toucher $(VM_BUILD)/loader $(VM_ABIS:%=$(VM_BUILD)/memcg_o
 # `make check` runs the fast suites first: a cold cache first builds the three kernels
 # (~20-25 min on 2 busy cores, build-kernel.sh's progress lines shown as they come);
 # warm, the suite takes ~4 min. VM_PROGS is that build, for every suite that boots them.
-VM_PROGS      := MAKEFLAGS= $(MAKE) -s --no-print-directory vm-progs
+# (MAKEFLAGS emptied drops the command line's variables too: VM_ABIS is passed again)
+VM_PROGS      := MAKEFLAGS= $(MAKE) -s --no-print-directory VM_ABIS="$(VM_ABIS)" vm-progs
 SUITE_vm      := $(VM_PROGS) && $(VM_DIR)/tests/run-suite.sh $(BUILD) $(VM_ABIS)
 SUITE_vm_DEPS := all
 
