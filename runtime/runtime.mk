@@ -31,3 +31,8 @@ $(BUILD)/test-poll: tests/runtime/test-poll.c runtime/poll.c runtime/poll.h comp
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/runtime/test-poll.c runtime/poll.c \
 		compiler/signals.c $(LIBBPF_LIBS)
+
+SUITE_actuate      := $(BUILD)/test-actuate
+SUITE_actuate_DEPS := $(BUILD)/test-actuate
+SUITE_poll         := $(BUILD)/test-poll
+SUITE_poll_DEPS    := $(BUILD)/test-poll
