@@ -322,7 +322,9 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 	const struct policy_meta *m = &r->meta;
 	printf("{\"time\": %.3f, \"policy\": ", t);
 	json_str(m->name);
-	printf(", \"rules\": [");
+	printf(", \"source\": \"%s\", \"actuator\": \"%s\", \"rules\": [",
+	       r->source == SOURCE_POLL ? "poll" : "tracepoint",
+	       r->act_open ? "cgroup" : r->dry_run || !m->nactions ? "none" : "hooks");
 	for (int i = 0; i < m->nrules; i++) {
 		printf("%s{\"index\": %d, \"line\": %d, \"active\": %s, \"fired\": %llu", i ? ", " : "",
 		       i, m->rules[i].line, states[i].active ? "true" : "false",

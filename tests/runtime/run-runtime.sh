@@ -281,6 +281,8 @@ assert len(lines) >= 3, lines
 assert changes and changes[0]["cgroup"] == "low" and changes[0]["hook"] == "over_high", changes
 assert changes[0]["from"] == 0 and changes[0]["to"] == 1024 and changes[0]["rules"][0]["line"] == 7
 for o in lines:
+    assert list(o)[:5] == ["time", "policy", "source", "actuator", "rules"], list(o)
+    assert o["source"] == "tracepoint" and o["actuator"] == "none", o   # a dry run carries nothing out
     assert o["rules"][0]["line"] == 7 and isinstance(o["rules"][0]["active"], bool)
     assert "pgscan" in o["cgroups"]["high"]["rates"] and "over_high" in o["cgroups"]["low"]["hooks"]
 on = [o for o in lines if o["rules"][0]["active"]]
