@@ -1,18 +1,22 @@
 #!/bin/bash
 # Build the memcgc test kernels and the busybox initramfs, into a cache.
 #
-#   tests/vm/build-kernel.sh [ABI...]      (default: v6 v2; also v7)
+#   tests/vm/build-kernel.sh [ABI...]      (default: v6 v2; also v7, stock)
 #   tests/vm/build-kernel.sh --dir         print the kernel directory only
 #
 # One bzImage per memcg_bpf_ops ABI (CONFIG_MEMCG_BPF_OPS_ABI_*), from Debian's
 # linux-source-6.12 tarball, pinned to a version in kernel/source-versions, plus the patch
 # series for that version (kernel/linux-source.sh patches), configured
 # as `make tinyconfig` + tests/vm/kernel/vm.config + the ABI choice.
+# `stock` is the same tarball with none of the patches (no memcg:count_memcg_events
+# tracepoint, no memcg_bpf_ops), the same configuration otherwise: the kernel a Debian 12
+# user has, for the cgroup actuator and the poll source.
 #
 # Cache ($MEMCGC_CACHE, default /var/cache/memcgc):
 #   linux-6.12/src      the tarball, extracted once, as a git repo (tag
-#                       "pristine"); the patch series is checked out on top,
-#                       so only files the series changes get new mtimes
+#                       "pristine"); the patch series is checked out on top
+#                       (stock: pristine itself), so only files the series
+#                       changes get new mtimes
 #   linux-6.12/obj      the one build directory (O=), reused by every ABI and
 #                       every series: switching ABI or a patch rebuilds
 #                       incrementally (~1 min instead of ~16)
@@ -57,8 +61,8 @@ abis=()
 for a in "$@"; do
 	case "$a" in
 	--dir) print_dir_only=1 ;;
-	v2|v6|v7) abis+=("$a") ;;
-	*) die "unknown argument '$a' (ABIs: v2 v6 v7)" ;;
+	v2|v6|v7|stock) abis+=("$a") ;;
+	*) die "unknown argument '$a' (ABIs: v2 v6 v7 stock)" ;;
 	esac
 done
 [ ${#abis[@]} -gt 0 ] || abis=(v6 v2)
@@ -137,37 +141,61 @@ if [ "$(cat "$LINUX/src.id" 2>/dev/null)" != "$tar_id" ]; then
 	progress_end
 fi
 
-# --- the patch series: pristine + patches, checked out without touching
-# --- files it does not change -----------------------------------------------
-say "applying ${#PATCHES[@]} patches"
-idx=$(mktemp)
-rm -f "$idx"
-tree=$(
-	export GIT_INDEX_FILE=$idx
-	git -C "$SRC" read-tree pristine
-	git -C "$SRC" apply --cached "${PATCHES[@]}" ||
-		{ rm -f "$idx"; die "a patch does not apply"; }
-	git -C "$SRC" write-tree
-)
-rm -f "$idx"
-commit=$(git -C "$SRC" -c user.name=memcgc -c user.email=memcgc@localhost \
-	commit-tree "$tree" -p pristine -m "memcgc series $key")
-git -C "$SRC" checkout -q -f --detach "$commit"
-git -C "$SRC" clean -q -f -d
+# --- the tree an ABI builds from: pristine + the patch series (v2, v6, v7) or
+# --- pristine alone (stock), checked out without touching files it does not change
+series_commit=
+checkout_tree() {
+	local commit=pristine
+	if [ "$1" != stock ]; then
+		[ -n "$series_commit" ] || series_commit=$(make_series_commit)
+		commit=$series_commit
+	fi
+	git -C "$SRC" checkout -q -f --detach "$commit"
+	git -C "$SRC" clean -q -f -d
+}
+make_series_commit() {
+	local idx tree
+	say "applying ${#PATCHES[@]} patches"
+	idx=$(mktemp)
+	rm -f "$idx"
+	tree=$(
+		export GIT_INDEX_FILE=$idx
+		git -C "$SRC" read-tree pristine
+		git -C "$SRC" apply --cached "${PATCHES[@]}" ||
+			{ rm -f "$idx"; die "a patch does not apply"; }
+		git -C "$SRC" write-tree
+	)
+	rm -f "$idx"
+	git -C "$SRC" -c user.name=memcgc -c user.email=memcgc@localhost \
+		commit-tree "$tree" -p pristine -m "memcgc series $key"
+}
 
 # --- configure and build each ABI in the shared build directory -----------
 mkdir -p "$OBJ" "$KDIR"
 make_k() { nice -n 10 make -C "$SRC" O="$OBJ" "$@"; }
 
-for abi in "${todo[@]}"; do
+# stock last: the patched tree is checked out once for the others
+ordered=()
+for abi in "${todo[@]}"; do [ "$abi" = stock ] || ordered+=("$abi"); done
+for abi in "${todo[@]}"; do [ "$abi" != stock ] || ordered+=("$abi"); done
+for abi in "${ordered[@]}"; do
 	ABI=$(echo "$abi" | tr a-z A-Z)
-	say "[$abi] configuring: tinyconfig + vm.config + MEMCG_BPF_OPS_ABI_$ABI"
+	checkout_tree "$abi"
+	# what this ABI's kernel must have (and stock must not): options and BTF types
+	if [ "$abi" = stock ]; then
+		say "[$abi] configuring: tinyconfig + vm.config, no patches"
+		need=() absent=("struct memcg_bpf_ops {" "struct trace_event_raw_memcg_rstat_events {")
+	else
+		say "[$abi] configuring: tinyconfig + vm.config + MEMCG_BPF_OPS_ABI_$ABI"
+		need=(MEMCG_BPF_OPS MEMCG_BPF_OPS_ABI_$ABI) absent=()
+	fi
 	frag=$(mktemp)
 	{
-		cat "$FRAGMENT"
+		grep -v '^CONFIG_MEMCG_BPF_OPS' "$FRAGMENT"
+		[ "$abi" = stock ] || echo "CONFIG_MEMCG_BPF_OPS=y"
 		for other in V2 V6 V7; do
 			if [ "$other" = "$ABI" ]; then echo "CONFIG_MEMCG_BPF_OPS_ABI_$other=y"
-			else echo "# CONFIG_MEMCG_BPF_OPS_ABI_$other is not set"; fi
+			elif [ "$abi" != stock ]; then echo "# CONFIG_MEMCG_BPF_OPS_ABI_$other is not set"; fi
 		done
 	} > "$frag"
 	make_k -s tinyconfig >/dev/null
@@ -176,7 +204,7 @@ for abi in "${todo[@]}"; do
 	make_k -s olddefconfig >/dev/null
 	rm -f "$frag"
 	# Options the VM and the tests rely on: fail here, not in the guest.
-	for opt in MEMCG_BPF_OPS MEMCG_BPF_OPS_ABI_$ABI DEBUG_INFO_BTF BPF_JIT \
+	for opt in "${need[@]}" DEBUG_INFO_BTF BPF_JIT \
 		BPF_EVENTS CGROUP_BPF MEMCG SWAP ZRAM 9P_FS NET_9P_VIRTIO VIRTIO_PCI ACPI; do
 		grep -q "^CONFIG_$opt=y" "$OBJ/.config" ||
 			die "[$abi] CONFIG_$opt did not stick (see $KDIR/config-$abi.log)"
@@ -206,8 +234,14 @@ for abi in "${todo[@]}"; do
 	cp "$OBJ/arch/x86/boot/bzImage" "$KDIR/bzImage-$abi.tmp"
 	cp "$OBJ/.config" "$KDIR/config-$abi"
 	bpftool btf dump file "$OBJ/vmlinux" format c > "$KDIR/vmlinux.h-$abi.tmp"
-	grep -q "struct memcg_bpf_ops {" "$KDIR/vmlinux.h-$abi.tmp" ||
-		die "[$abi] struct memcg_bpf_ops missing from the kernel's BTF"
+	if [ "$abi" != stock ]; then
+		grep -q "struct memcg_bpf_ops {" "$KDIR/vmlinux.h-$abi.tmp" ||
+			die "[$abi] struct memcg_bpf_ops missing from the kernel's BTF"
+	fi
+	for type in "${absent[@]}"; do
+		! grep -qF "$type" "$KDIR/vmlinux.h-$abi.tmp" ||
+			die "[$abi] ${type% \{} is in the kernel's BTF: the stock kernel has none of the patches"
+	done
 	mv "$KDIR/vmlinux.h-$abi.tmp" "$KDIR/vmlinux.h-$abi"
 	mv "$KDIR/bzImage-$abi.tmp" "$KDIR/bzImage-$abi"
 done

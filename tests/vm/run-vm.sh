@@ -5,7 +5,8 @@
 #   tests/vm/run-vm.sh --shell [options]          interactive (make vm-shell)
 #
 # Options:
-#   --abi v6|v2|v7    memcg_bpf_ops ABI of the kernel (default v6, or $ABI)
+#   --abi v6|v2|v7|stock  memcg_bpf_ops ABI of the kernel, or stock: none of the
+#                     patches (default v6, or $ABI)
 #   --swap[=MB]       swap on zram in the guest (default size 512 MB)
 #   --timeout SEC     kill the VM after SEC seconds (default 600): status 124
 #   --mem MB          guest memory (default 1024)

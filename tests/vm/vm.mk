@@ -1,7 +1,7 @@
 # The test VM: kernels with the memcg_bpf_ops patches, a QEMU runner, and the guest
 # tests of the kernel interface (see tests/vm/kernel/README.md).
 #
-#   make vm-kernels          build (or find in the cache) the v6, v2 and v7 kernels
+#   make vm-kernels          build (or find in the cache) the v6, v2, v7 and stock kernels
 #   make vm-shell ABI=v6     interactive shell in the VM (host root chrooted; default v2)
 #   make check-vm            just this suite, through tests/run.py (tests/tests.mk)
 #   make vm-progs            the test programs (loader, toucher, BPF objects)
@@ -9,11 +9,14 @@
 VM_DIR    := tests/vm
 VM_BUILD  := $(BUILD)/vm
 VM_ABIS   := v6 v2 v7
+# the kernels the tests boot: each ABI's, and stock (Debian's 6.12 with none of the
+# patches: no tracepoint, no memcg_bpf_ops; the end-to-end suite only)
+VM_KERNELS = $(VM_ABIS) stock
 ABI       ?= v2
 VM_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter
 
 vm-kernels: | $(DEPS_STAMP)
-	$(VM_DIR)/build-kernel.sh $(VM_ABIS)
+	$(VM_DIR)/build-kernel.sh $(VM_KERNELS)
 
 vm-shell: vm-progs
 	$(VM_DIR)/run-vm.sh --shell --abi $(ABI) --swap
