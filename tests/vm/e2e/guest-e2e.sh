@@ -123,8 +123,10 @@ test_protect() {
 	swapoff -a 2>/dev/null
 }
 
-# the hook a policy needs and this kernel lacks: memcg-run refuses, naming the line
+# the hook a policy needs and this kernel lacks: memcg-run refuses, naming the line; on
+# the stock kernel (none of the patches) the hooks and the tracepoint are refused, in one line
 test_refuse() {
+	[ "$ABI" = stock ] && { refuse_stock; return; }
 	local other=delay want="high_delay needs memcg_bpf_ops.get_high_delay_ms (v3-v6) or memcg_charged (v7); this kernel has v2"
 	[ "$ABI" != v2 ] && other=over-high want="over_high needs memcg_bpf_ops.memcg_nr_pages_over_high (v2); this kernel has $ABI"
 	cleanup; mkcg "$T" "$T/r" "$T/r/high" "$T/r/low"
@@ -132,6 +134,22 @@ test_refuse() {
 	out=$("$RUN" --cgroup high="$T/r/high" --cgroup low="$T/r/low" "$OBJ/$other.o" 2>&1); status=$?
 	if [ $status = 1 ] && grep -qF "$want" <<<"$out"; then pass refuses-missing-hook
 	else fail refuses-missing-hook "exit $status" "$out"; fi
+}
+
+refuse_stock() {
+	local out status
+	cleanup; mkcg "$T" "$T/r" "$T/r/high" "$T/r/low"
+	local binds=(--cgroup high="$T/r/high" --cgroup low="$T/r/low" "$OBJ/over-high.o")
+	out=$("$RUN" --actuator=hooks "${binds[@]}" 2>&1); status=$?
+	if [ $status = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+	   grep -qF "over_high needs memcg_bpf_ops.memcg_nr_pages_over_high; this kernel has no memcg_bpf_ops (or --actuator=cgroup" <<<"$out"; then
+		pass refuses-hooks "$out"
+	else fail refuses-hooks "exit $status" "$out"; fi
+	out=$("$RUN" --source=tracepoint "${binds[@]}" 2>&1); status=$?
+	if [ $status = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+	   grep -qF "this kernel has no memcg:count_memcg_events tracepoint" <<<"$out"; then
+		pass refuses-tracepoint "$out"
+	else fail refuses-tracepoint "exit $status" "$out"; fi
 }
 
 # every example and standard-library policy this ABI can run attaches (the verifier
@@ -148,7 +166,7 @@ test_examples() {
 			fail "attaches-$name" "memcg-run --inspect: exit $status, no 'runs on:' line" "$(tail -5 <<<"$out")"
 			continue
 		fi
-		case " $abis " in
+		case " $abis stock " in      # stock: every policy, through cgroup files
 		*" $ABI "*) ;;
 		*) skip "attaches-$name" "the policy runs on: $abis; this kernel has $ABI"; continue ;;
 		esac
@@ -164,8 +182,11 @@ test_examples() {
 			binds+=(--cgroup "$cg=$T/x/$cg")
 		done
 		out=$("$RUN" "${binds[@]}" --duration 1s "$o" 2>&1); status=$?
-		if [ $status = 0 ] && grep -q "attached" <<<"$out" && [ "$(links)" = 0 ]; then pass "attaches-$name"
-		else fail "attaches-$name" "exit $status" "$(tail -5 <<<"$out")"; fi
+		local how=attached
+		[ "$ABI" = stock ] && how="attached through cgroup files, journal"
+		if [ $status = 0 ] && grep -q "$how" <<<"$out" && [ "$(links)" = 0 ] &&
+		   [ -z "$(ls /run/memcg-run/journal.* 2>/dev/null)" ]; then pass "attaches-$name"
+		else fail "attaches-$name" "exit $status, journals: $(ls /run/memcg-run/ 2>/dev/null)" "$(tail -5 <<<"$out")"; fi
 	done
 }
 
@@ -177,6 +198,7 @@ test_busy() {
 	local policy=delay out status hidden hidden_status over over_status want_over
 	want_over="is already attached there or above it (EBUSY)"
 	[ "$ABI" = v2 ] && policy=over-high want_over="--allow-override needs RFC v3 or later; this kernel has v2"
+	[ "$ABI" = stock ] && policy=over-high want_over="--allow-override goes with the hooks"
 	cleanup; mkcg "$T" "$T/b" "$T/b/high" "$T/b/low"
 	start_run "$TMP/busy.log" --cgroup high="$T/b/high" --cgroup low="$T/b/low" "$OBJ/$policy.o" ||
 		{ fail busy "first memcg-run did not attach" "$(cat "$TMP/busy.log")"; return; }
@@ -190,7 +212,9 @@ test_busy() {
 	   grep -q "is already driven by memcg-run (pid $RUN_PID, lock /run/memcg-run/" <<<"$out"; then
 		pass busy-lock "$out"
 	else fail busy-lock "exit $status" "$out"; fi
-	if [ $hidden_status = 1 ] && [ "$(wc -l <<<"$hidden")" = 1 ] &&
+	# (stock: no hook, no kernel to refuse a run that cannot see the lock)
+	if [ "$ABI" = stock ]; then :
+	elif [ $hidden_status = 1 ] && [ "$(wc -l <<<"$hidden")" = 1 ] &&
 	   grep -q "is already attached there or above it (EBUSY)" <<<"$hidden"; then pass busy
 	else fail busy "exit $hidden_status" "$hidden"; fi
 	if [ $over_status = 1 ] && [ "$(wc -l <<<"$over")" = 1 ] && grep -qF -- "$want_over" <<<"$over"; then
@@ -383,8 +407,11 @@ test_poll_source() {
 }
 
 tests="refuse examples busy rebind cgroup_actuator poll_source"
-[ "$ABI" != v2 ] && tests+=" delay protect"
-[ "$ABI" = v2 ] && tests+=" over_high"
+case $ABI in
+v2) tests+=" over_high" ;;
+v6|v7) tests+=" delay protect" ;;
+stock) tests="refuse examples busy cgroup_actuator poll_source" ;;
+esac
 shift 3
 [ $# -gt 0 ] && tests="$*"
 # the throttling tests run without swap, as the RFC selftests do (only in the VM: a

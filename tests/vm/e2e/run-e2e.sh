@@ -9,7 +9,7 @@
 # arguments; tests/runner/run-runner-tests.sh sets a fake one that boots nothing.
 set -u
 build=$1; shift
-abis=${*:-v6 v2 v7}
+abis=${*:-v6 v2 v7 stock}
 here=$(cd "$(dirname "$0")" && pwd)
 run_vm=${RUN_VM:-$here/../run-vm.sh}
 objs=$build/vm-e2e
