@@ -20,8 +20,11 @@ CONFIGS = [
     ("both-policy", "both, memcgc policy"),
     ("low-alone-policy", "low alone, policy attached (work-conserving)"),
     ("both-policy-tuned", "both, memcgc policy with the setup's tuned_options"),
+    ("both-policy-cgroup", "both, the policy through cgroup files (tracepoint source)"),
 ]
-POLICY = {"v2": "examples/priority.mcp (over_high)", "v6": "examples/priority-delay.mcp (high_delay)"}
+POLICY = {"v2": "examples/priority.mcp (over_high)", "v6": "examples/priority-delay.mcp (high_delay)",
+          "stock": "examples/priority.mcp through cgroup files (memory.high), memory.stat polled: "
+                   "Debian's 6.12 with none of the patches"}
 COMMANDS = {
     "frontend": "make bench-frontend",
     "codegen": "make bench-codegen (bench/codegen_bench.sh, build/tp_bench)",

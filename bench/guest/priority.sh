@@ -21,9 +21,15 @@ abi=${MEMCGC_VM_ABI:?run in the test VM}
 # memory.low on high: its whole working set; static memory.high on low: what is left.
 LOW_PROT=$((VM_MB + SLACK_MB))M
 STATIC_HIGH=$((LIMIT_MB - VM_MB - SLACK_MB))M
+# both-policy-cgroup: the policy carried out through cgroup files (--actuator=cgroup), the
+# tracepoint counting; on stock (no hook, no tracepoint) both-policy is that, memory.stat polled
 configs="high-alone low-alone both-none both-policy low-alone-policy"
-[ "$abi" = v2 ] && configs="high-alone low-alone both-none both-memory-low both-static-high"`
-	`" low-alone-static-high both-policy low-alone-policy"
+case $abi in
+v2) configs="high-alone low-alone both-none both-memory-low both-static-high"`
+	`" low-alone-static-high both-policy low-alone-policy both-policy-cgroup" ;;
+stock) configs="high-alone low-alone both-none both-memory-low both-static-high"`
+	`" low-alone-static-high both-policy low-alone-policy" ;;
+esac
 [ -n "${TUNED:-}" ] && configs="$configs both-policy-tuned"
 configs=${CONFIGS:-$configs}
 
@@ -53,6 +59,8 @@ one() {
 	*policy) policy=1; policy_start "$OBJ" -q "${POLICY_ARGS[@]}" || return 1 ;;
 	*policy-tuned) policy=1
 		policy_start "$OBJ" -q "${POLICY_ARGS[@]}" $TUNED || return 1 ;;
+	*policy-cgroup) policy=1
+		policy_start "$OBJ" -q --actuator=cgroup "${POLICY_ARGS[@]}" || return 1 ;;
 	esac
 	local rates
 	rates=$(run_workloads $names 2>>"$TMP/raw.log")

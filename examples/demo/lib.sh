@@ -44,7 +44,8 @@ run_workloads() {
 }
 
 # policy_start POLICY.o [memcg-run options]: memcg-run with high and low bound to CG's
-# children, in the background until policy_stop; returns once the hooks are attached
+# children, in the background until policy_stop; returns once the hooks are attached (or,
+# with the cgroup actuator, once the journal is open)
 policy_start() {
 	"$BUILD/memcg-run" --cgroup high="$CG/high" --cgroup low="$CG/low" "$@" \
 		> "$TMP/run.out" 2>&1 &
@@ -53,7 +54,7 @@ policy_start() {
 	if [ -n "${LIVE:-}" ]; then tail -n +1 -f "$TMP/run.out" 2>/dev/null & TAIL_PID=$!; fi
 	local i
 	for i in $(seq 300); do
-		grep -q ', attached$' "$TMP/run.out" && return 0
+		grep -qE ', attached($| through cgroup files)' "$TMP/run.out" && return 0
 		kill -0 "$RUN_PID" 2>/dev/null || break
 		sleep 0.2
 	done
