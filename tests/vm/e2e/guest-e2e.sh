@@ -322,6 +322,22 @@ test_cgroup_actuator() {
 	   [ ! -e /run/memcg-run/journal.$RUN_PID ]; then pass cgroup-actuator-restore "$(head -1 <<<"$out")"
 	else fail cgroup-actuator-restore "memory.high $left after SIGKILL, $(cat "$low/memory.high") after --restore (exit $status)" "$out"; fi
 
+	# SIGKILL while written, then a new start: it restores the dead run's files first
+	start_run "$TMP/act7.log" "${args[@]}" || { fail cgroup-actuator-restart "memcg-run did not attach"; return; }
+	local dead=$RUN_PID
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 3
+	kill -KILL "$RUN_PID"; wait "$RUN_PID" 2>/dev/null
+	wait $p1
+	left=$(cat "$low/memory.high")
+	start_run "$TMP/act8.log" "${args[@]}" || { fail cgroup-actuator-restart "the new memcg-run did not attach" "$(cat "$TMP/act8.log")"; return; }
+	local now_high; now_high=$(cat "$low/memory.high")
+	stop_run
+	if [ "$left" = $floor ] && [ "$now_high" = max ] &&
+	   grep -qF "$low/memory.high restored to max (memcg-run had written $floor)" "$TMP/act8.log" &&
+	   [ ! -e /run/memcg-run/journal.$dead ]; then pass cgroup-actuator-restart "$(grep -m1 restored "$TMP/act8.log")"
+	else fail cgroup-actuator-restart "memory.high $left after SIGKILL, $now_high once the new run attached" "$(head -4 "$TMP/act8.log")"; fi
+
 	# someone else writes memory.high after a SIGKILL: --restore leaves it, says so
 	start_run "$TMP/act3.log" "${args[@]}" || { fail cgroup-actuator-changed "memcg-run did not attach"; return; }
 	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
