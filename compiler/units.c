@@ -149,7 +149,7 @@ int quantity_value(struct decimal d, const struct unit *u, int is_rate, struct v
 		return -1;
 	}
 	int64_t v = (int64_t)(top / bottom);
-	if (type == T_SHARE && v > SHARE_MAX) {
+	if (type == T_SHARE && !share_in_range(v)) {
 		*why = encoding_limits[type].too_large;
 		return -1;
 	}
