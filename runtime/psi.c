@@ -11,30 +11,36 @@
 #include "run.h"
 #include "signals.h"
 
-/* The value of `total=` in the words of one line, or -1 with why. */
+/* The decimal digits d[0..end) as a u64: 0, or -1 with why. */
+static int parse_u64(const char *d, const char *end, uint64_t *out, const char **why)
+{
+	uint64_t v = 0;
+	for (; d < end; d++) {
+		if (*d < '0' || *d > '9') {
+			*why = "its total= is not a number";
+			return -1;
+		}
+		if (v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10) {
+			*why = "its total= is more than 64 bits";
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*d - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* The value of `total=` in the words of one line, p[0..end): 0, or -1 with why. */
 static int line_total(const char *p, const char *end, uint64_t *total, const char **why)
 {
 	static const char key[] = "total=";
+	const size_t len = sizeof(key) - 1;
 	while (p < end) {
 		const char *word = p;
 		while (p < end && *p != ' ')
 			p++;
-		if ((size_t)(p - word) > strlen(key) && strncmp(word, key, strlen(key)) == 0) {
-			uint64_t v = 0;
-			for (const char *d = word + strlen(key); d < p; d++) {
-				if (*d < '0' || *d > '9') {
-					*why = "its total= is not a number";
-					return -1;
-				}
-				if (v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10) {
-					*why = "its total= is more than 64 bits";
-					return -1;
-				}
-				v = v * 10 + (uint64_t)(*d - '0');
-			}
-			*total = v;
-			return 0;
-		}
+		if ((size_t)(p - word) > len && strncmp(word, key, len) == 0)
+			return parse_u64(word + len, p, total, why);
 		while (p < end && *p == ' ')
 			p++;
 	}
@@ -54,7 +60,7 @@ int psi_parse(const char *text, size_t len, const char *line, uint64_t *total, c
 			return line_total(p + key + 1, eol, total, why);
 		p = eol + (eol < end);
 	}
-	*why = strcmp(line, "full") == 0 ? "it has no full line" : "it has no some line";
+	*why = "it lacks the line the signal reads (some or full)";
 	return -1;
 }
 

@@ -17,7 +17,8 @@ struct run;
 struct pressure_item;
 
 enum { PSI_LINES = 2 };
-/* The most of memory.pressure read (the kernel writes two lines of about 70 bytes). */
+/* memory.pressure is read whole if shorter than this (the kernel writes two lines of
+ * about 70 bytes). */
 #define PSI_FILE_MAX 65536
 
 struct psi_source {
@@ -35,7 +36,7 @@ struct psi_source {
 int psi_parse(const char *text, size_t len, const char *line, uint64_t *total, const char **why);
 
 /* The whole of `name` under the directory dirfd, allocated, its length in *len; NULL with
- * errno set (EFBIG past PSI_FILE_MAX). */
+ * errno set (EFBIG at PSI_FILE_MAX bytes or more). */
 char *psi_read_file(int dirfd, const char *name, size_t *len);
 
 /* What a counter read as `last` and now `now` grew by: 0 when it went backwards. */

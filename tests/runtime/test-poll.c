@@ -117,8 +117,8 @@ static void test_psi_parse(void)
 	parse_case("psi-empty-total", "some total=\n", "some", -1, 0, "no total=");
 	parse_case("psi-negative-total", "some total=-5\n", "some", -1, 0, "not a number");
 	parse_case("psi-junk-total", "some total=12ab\n", "some", -1, 0, "not a number");
-	parse_case("psi-missing-full", "some total=1\n", "full", -1, 0, "no full line");
-	parse_case("psi-empty", "", "some", -1, 0, "no some line");
+	parse_case("psi-missing-full", "some total=1\n", "full", -1, 0, "lacks the line");
+	parse_case("psi-empty", "", "some", -1, 0, "lacks the line");
 	/* the line's end is the newline: a total on the next line is not this line's */
 	parse_case("psi-total-next-line", "some avg10=0\ntotal=5\n", "some", -1, 0, "no total=");
 	size_t n = 200000;
@@ -173,13 +173,13 @@ static void test_psi_read(void)
 	uint64_t total = 0;
 	const char *why;
 	check("psi-read-grows", text && len == n && psi_parse(text, len, "some", &total, &why) == 0 &&
-	      total == 3, "a 64 KiB file read whole");
+	      total == 3, "a file of PSI_FILE_MAX - 1 bytes read whole");
 	free(text);
 	remove_fake(fd, dir);
 	fd = fake_cgroup(dir, big, PSI_FILE_MAX + 1);
 	errno = 0;
 	text = psi_read_file(fd, "memory.pressure", &len);
-	check("psi-read-too-long", !text && errno == EFBIG, "a file past PSI_FILE_MAX");
+	check("psi-read-too-long", !text && errno == EFBIG, "a file of PSI_FILE_MAX + 1 bytes");
 	free(text);
 	remove_fake(fd, dir);
 	free(big);
@@ -228,7 +228,7 @@ static void test_psi_open(void)
 	fd = fake_cgroup(dir, "some total=1\n", 13);
 	fake_run(&r, "pressure_full", "PSI_FULL", fd, dir);
 	rc = psi_open(&s, &r, &why);
-	check("psi-open-missing-full", rc == -1 && why && strstr(why, "it has no full line"),
+	check("psi-open-missing-full", rc == -1 && why && strstr(why, "it lacks the line the signal reads (some or full)"),
 	      why ? why : "no message");
 	free(why);
 	why = NULL;
