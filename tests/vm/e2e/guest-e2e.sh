@@ -2,7 +2,8 @@
 # Inside the test VM: memcgc-compiled policies attached by memcg-run to real cgroup v2
 # memcgs, with real workloads (tests/vm/progs/toucher.c). One kernel ABI per boot.
 #   guest-e2e.sh BUILD ABI OBJDIR [TEST...]
-# TEST: refuse examples busy rebind cgroup_actuator poll_source pressure delay protect over_high
+# TEST: refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll delay
+# protect over_high
 # (default: those for ABI).
 # The last line it prints is `guest-e2e: done ABI`; run-e2e.sh counts a run without it
 # (the VM died, the script stopped early) as a FAIL.
@@ -426,8 +427,27 @@ wait_after_line() {
 	for _ in $(seq 1 $(($4 * 10))); do tail -n +$(($3 + 1)) "$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
 	return 1
 }
+# the same stall with the poll source (no tracepoint program) and a pressure_full rule:
+# memory.pressure is fed with either source; --json gives the term in "%"
+test_pressure_poll() {
+	local high=$T/s/high low=$T/s/low log=$TMP/psi-poll.log p1 line
+	cleanup; mkcg "$T" "$T/s" "$high" "$low"
+	echo 8M > "$high/memory.high"
+	"$RUN" --dry-run --json --source=poll --interval 500ms --cgroup high="$high" --cgroup low="$low" \
+		"$OBJ/pressure-full.o" > "$log" 2>&1 &
+	RUN_PID=$!
+	wait_log "$log" '"time"' 20 || { fail pressure-poll "memcg-run did not start" "$(cat "$log")"; return; }
+	"$TOUCH" --cgroup "$high" 64 --hold > /dev/null & p1=$!
+	wait_log "$log" '"active": true' 30
+	kill -KILL $p1; wait $p1 2>/dev/null
+	stop_run
+	line=$(grep -m1 '"active": true' "$log")
+	if grep -qE '"term": "pressure_full\(high\) over 2s", "kind": "signal", "value": [0-9.]+, "unit": "%"' <<<"$line"; then
+		pass pressure-poll "$(grep -oE '"value": [0-9.]+, "unit": "%"' <<<"$line" | head -1)"
+	else fail pressure-poll "no active rule with pressure_full(high) in %; high's memory.pressure: $(tail -1 "$high/memory.pressure")" "$(tail -2 "$log")"; fi
+}
 
-tests="refuse examples busy rebind cgroup_actuator poll_source pressure"
+tests="refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll"
 [ "$ABI" != v2 ] && tests+=" delay protect"
 [ "$ABI" = v2 ] && tests+=" over_high"
 shift 3
