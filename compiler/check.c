@@ -65,7 +65,13 @@ static int is_constant(const struct node *n)
 
 static int is_arithmetic(enum vtype t)
 {
-	return t == T_NUMBER || t == T_RATE || t == T_SIZE || t == T_DURATION;
+	return t == T_NUMBER || t == T_RATE || t == T_SIZE || t == T_DURATION || t == T_SHARE;
+}
+
+/* What a signal measures over its window: a rate of events, or a share of time. */
+static int is_measure(enum vtype t)
+{
+	return t == T_RATE || t == T_SHARE;
 }
 
 /* One operator of const_eval on the bytes and pages of sizes, or on values. */
@@ -203,6 +209,17 @@ static void hint_rate_literal(struct policy *p, const struct node *n)
 		diag_hint(DIAG, "rates are written like 100/s or 6000/min");
 }
 
+/* A rate compared with a share of time: say how the other side is written. */
+static void hint_measure(struct policy *p, enum vtype want)
+{
+	if (want == T_SHARE)
+		diag_hint(DIAG, "pressure() and pressure_full() are shares of time, written in "
+			  "percent, like 5%%");
+	else
+		diag_hint(DIAG, "only pressure() and pressure_full() are shares of time in %%; "
+			  "other signals are rates, written like 100/s");
+}
+
 static enum vtype check_comparison(struct checker *c, struct node *n, enum vtype l, enum vtype r)
 {
 	struct policy *p = c->p;
@@ -217,6 +234,10 @@ static enum vtype check_comparison(struct checker *c, struct node *n, enum vtype
 			hint_rate_literal(p, n->b);
 		else if (r == T_RATE && l == T_NUMBER)
 			hint_rate_literal(p, n->a);
+		else if (is_measure(l) && is_measure(r))
+			hint_measure(p, has_signal(n->a) ? l : r);
+		else if (l == T_SHARE || r == T_SHARE)
+			hint_measure(p, T_SHARE);
 		return T_ERROR;
 	}
 	return T_BOOL;
@@ -277,6 +298,8 @@ static enum vtype check_logic(struct checker *c, struct node *n, enum vtype l, e
 	node_error(p, bad, "'%s' joins conditions; this is %s", op_str(n->op), type_name(bad->type));
 	if (bad->type == T_RATE)
 		diag_hint(DIAG, "compare it with a rate, for example '... > 100/s'");
+	else if (bad->type == T_SHARE)
+		diag_hint(DIAG, "compare it with a share of time, for example '... > 5%%'");
 	return T_ERROR;
 }
 
@@ -341,8 +364,9 @@ static enum vtype check_over(struct checker *c, struct node *n)
 		return T_ERROR;
 	}
 	enum vtype t = type_of(c, n->a, ns);
-	if (t != T_ERROR && t != T_RATE) {      /* the error says it all: no warning too */
-		node_error(p, n->a, "'over' applies to rates; this is %s", type_name(t));
+	if (t != T_ERROR && !is_measure(t)) {   /* the error says it all: no warning too */
+		node_error(p, n->a, "'over' applies to rates and shares of time; this is %s",
+			   type_name(t));
 		return T_ERROR;
 	}
 	if (t != T_ERROR && !has_signal(n->a))
@@ -369,7 +393,7 @@ static enum vtype type_of(struct checker *c, struct node *n, int64_t window_ns)
 			n->cgroup->used = 1;
 		if (!n->window_ns)
 			n->window_ns = window_ns;
-		t = n->cgroup ? T_RATE : T_ERROR;
+		t = !n->cgroup ? T_ERROR : n->signal && n->signal->pressure ? T_SHARE : T_RATE;
 		break;
 	case N_UNARY:
 		t = check_unary(c, n, window_ns);
@@ -422,8 +446,8 @@ static void check_param(struct checker *c, struct param_decl *d)
 	}
 
 	if (!is_arithmetic(t)) {
-		node_error(p, n, "a parameter is a rate, a size, a duration or a number, not %s",
-			   type_name(t));
+		node_error(p, n, "a parameter is a rate, a size, a duration, a share of time or a "
+			   "number, not %s", type_name(t));
 		return;
 	}
 	if (check_ranges(p, n) != 0)
@@ -431,6 +455,12 @@ static void check_param(struct checker *c, struct param_decl *d)
 	struct value v = const_eval(n);
 	if (t != T_NUMBER && (v.v < 0 || v.pages < 0)) {
 		node_error(p, n, "parameter '%s' cannot be negative", d->name);
+		return;
+	}
+	if (t == T_SHARE && !share_in_range(v.v)) {
+		char buf[64];
+		node_error(p, n, "parameter '%s' is %s, out of range: a share of time is 0%% to "
+			   "100%%", d->name, value_str(v, buf, sizeof(buf)));
 		return;
 	}
 	d->value = v;
@@ -618,6 +648,8 @@ static void check_rule(struct checker *c, struct rule *r)
 				   type_name(r->cond->type));
 			if (r->cond->type == T_RATE)
 				diag_hint(DIAG, "for example 'when pgscan(high) > 100/s:'");
+			else if (r->cond->type == T_SHARE)
+				diag_hint(DIAG, "for example 'when pressure(high) over 10s > 5%%:'");
 		} else if (check_ranges(p, r->cond) == 0 && !has_signal(r->cond)) {
 			node_warning(p, r->cond, "this condition does not depend on any signal");
 		}

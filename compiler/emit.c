@@ -587,10 +587,12 @@ static void define_maybe_eval(struct emitter *e)
 /* Events */
 
 /* item == the kernel's value of `name` (0 or 1, without a branch: see compare), computed
- * where it is needed: kept for all counters, the values outgrew the stack. */
+ * where it is needed: kept for all counters, the values outgrew the stack. A pressure
+ * item (signals.h) is memcgc's own constant, which only memcg-run feeds. */
 static LLVMValueRef item_is(struct emitter *e, LLVMValueRef item, const char *name)
 {
-	return compare(e, OP_EQ, item, kt_event_item(&e->kt, name));
+	const struct pressure_item *psi = pressure_item_find(name);
+	return compare(e, OP_EQ, item, psi ? c64(e, psi->value) : kt_event_item(&e->kt, name));
 }
 
 /* (item == E1 || item == E2 ...) for a counter's kernel items. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
+
 /* A growing text in the arena. */
 struct text {
 	struct arena *arena;
@@ -59,11 +61,8 @@ static void put_expr(struct text *t, struct policy *p, const struct node *n, con
 
 static const char *vtype_word(enum vtype type)
 {
-	static const char *const words[] = {
-		[T_NUMBER] = "number", [T_RATE] = "rate", [T_SIZE] = "size",
-		[T_DURATION] = "duration", [T_BOOL] = "condition",
-	};
-	return type < sizeof(words) / sizeof(words[0]) && words[type] ? words[type] : "invalid";
+	const char *word = type_word(type);
+	return word ? word : "invalid";
 }
 
 static void put_header(struct text *t, struct policy *p, const struct policy_ir *ir)
@@ -96,6 +95,8 @@ static void put_declarations(struct text *t, struct policy *p)
 		    (long long)ir_encode(d->value));
 		if (d->value.type == T_RATE || d->value.type == T_NUMBER)   /* thousandths */
 			put(t, "%.17g", (double)d->value.v / 1000);
+		else if (d->value.type == T_SHARE)                          /* percent */
+			put(t, "%.17g", (double)d->value.v / SHARE_PER_PERCENT);
 		else
 			put(t, "%lld", (long long)d->value.v);
 		put(t, " %lld ", (long long)d->value.pages);

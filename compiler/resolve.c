@@ -417,6 +417,17 @@ static int event_name(struct resolver *r, struct node *sig, struct node *name)
 	if (!bare_event_name(r, name))
 		return 0;
 	sig->event = name->name;
+	if (pressure_item_find(sig->event)) {
+		const struct signal *s = NULL;
+		for (int i = 0; signal_at(i) && !s; i++)
+			s = strcmp(signal_at(i)->events[0], sig->event) == 0 ? signal_at(i) : NULL;
+		error_at(DIAG, name->at, "'%s' is memcg-run's item for memory.pressure, not a kernel "
+			 "event", sig->event);
+		if (s)
+			diag_hint(DIAG, "write %s(CGROUP): a share of time, compared with a percent "
+				  "like 5%%", s->name);
+		return 0;
+	}
 	if (vm_event_is_node_stat(sig->event)) {
 		error_at(DIAG, name->at, "'%s' is an enum node_stat_item entry in Linux 6.12 to "
 			 "6.18, not a vm_event_item: memcg events never count it", sig->event);

@@ -4,16 +4,20 @@
 
 static const struct signal signals[] = {
 	{ "pgscan", { "PGSCAN_KSWAPD", "PGSCAN_DIRECT", "PGSCAN_KHUGEPAGED" },
-	  "pages scanned by reclaim (kswapd, direct and khugepaged)" },
+	  "pages scanned by reclaim (kswapd, direct and khugepaged)", NULL },
 	{ "pgsteal", { "PGSTEAL_KSWAPD", "PGSTEAL_DIRECT", "PGSTEAL_KHUGEPAGED" },
-	  "pages reclaimed (kswapd, direct and khugepaged)" },
-	{ "pgfault", { "PGFAULT" }, "page faults" },
-	{ "pgmajfault", { "PGMAJFAULT" }, "major page faults (the page had to be read in)" },
-	{ "pgrefill", { "PGREFILL" }, "pages scanned on the active list" },
-	{ "pgactivate", { "PGACTIVATE" }, "pages moved to the active list" },
-	{ "pgdeactivate", { "PGDEACTIVATE" }, "pages moved to the inactive list" },
-	{ "swpin", { "PSWPIN" }, "pages read in from swap" },
-	{ "swpout", { "PSWPOUT" }, "pages written out to swap" },
+	  "pages reclaimed (kswapd, direct and khugepaged)", NULL },
+	{ "pgfault", { "PGFAULT" }, "page faults", NULL },
+	{ "pgmajfault", { "PGMAJFAULT" }, "major page faults (the page had to be read in)", NULL },
+	{ "pgrefill", { "PGREFILL" }, "pages scanned on the active list", NULL },
+	{ "pgactivate", { "PGACTIVATE" }, "pages moved to the active list", NULL },
+	{ "pgdeactivate", { "PGDEACTIVATE" }, "pages moved to the inactive list", NULL },
+	{ "swpin", { "PSWPIN" }, "pages read in from swap", NULL },
+	{ "swpout", { "PSWPOUT" }, "pages written out to swap", NULL },
+	{ "pressure", { "PSI_SOME" }, "share of time some tasks stalled on memory "
+	  "(memory.pressure, some)", "some" },
+	{ "pressure_full", { "PSI_FULL" }, "share of time all tasks stalled on memory "
+	  "(memory.pressure, full)", "full" },
 };
 enum { NSIGNALS = sizeof(signals) / sizeof(signals[0]) };
 
@@ -28,6 +32,18 @@ const struct signal *signal_find(const char *name)
 const struct signal *signal_at(int i)
 {
 	return i >= 0 && i < NSIGNALS ? &signals[i] : NULL;
+}
+
+static const struct pressure_item pressure_items[] = {
+	{ "PSI_SOME", "some", -1 }, { "PSI_FULL", "full", -2 },
+};
+
+const struct pressure_item *pressure_item_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(pressure_items) / sizeof(pressure_items[0]); i++)
+		if (strcmp(pressure_items[i].name, name) == 0)
+			return &pressure_items[i];
+	return NULL;
 }
 
 /* The memcg-counted entries of `enum vm_event_item` in Linux 6.12 to 6.18, with the kernel

@@ -5,6 +5,7 @@
 
 #define NS_PER_S 1000000000LL
 #define MILLI 1000              /* rates: milli-events per second; numbers: thousandths */
+#define SHARE_MAX (100 * SHARE_PER_PERCENT)
 
 static const struct unit units[] = {
 	{ "pages", T_SIZE, 1, 1 },
@@ -19,6 +20,7 @@ static const struct unit units[] = {
 	{ "s", T_DURATION, NS_PER_S, 0 },
 	{ "min", T_DURATION, 60 * NS_PER_S, 0 },
 	{ "h", T_DURATION, 3600 * NS_PER_S, 0 },
+	{ "%", T_SHARE, SHARE_PER_PERCENT, 0 },
 };
 enum { NUNITS = sizeof(units) / sizeof(units[0]) };
 
@@ -120,6 +122,8 @@ static const struct { const char *inexact, *too_large; } encoding_limits[] = {
 		     "a size is at most 9223372036854775807 B or pages" },
 	[T_DURATION] = { "a duration is a whole number of nanoseconds",
 			 "a duration is at most 9223372036.854775807s (2^63 ns)" },
+	[T_SHARE] = { "a share of time has at most 7 decimals of a percent",
+		      "a share of time is 0% to 100%" },
 };
 
 int quantity_value(struct decimal d, const struct unit *u, int is_rate, struct value *out,
@@ -145,6 +149,10 @@ int quantity_value(struct decimal d, const struct unit *u, int is_rate, struct v
 		return -1;
 	}
 	int64_t v = (int64_t)(top / bottom);
+	if (type == T_SHARE && !share_in_range(v)) {
+		*why = encoding_limits[type].too_large;
+		return -1;
+	}
 	*out = u && u->pages ? (struct value){ T_SIZE, 0, v } : (struct value){ type, v, 0 };
 	return 0;
 }
@@ -289,10 +297,24 @@ const char *type_name(enum vtype t)
 {
 	static const char *const names[] = {
 		[T_ERROR] = "an invalid value", [T_NUMBER] = "a number", [T_RATE] = "a rate",
-		[T_SIZE] = "a size", [T_DURATION] = "a duration", [T_BOOL] = "a condition",
-		[T_CGROUP] = "a cgroup",
+		[T_SIZE] = "a size", [T_DURATION] = "a duration", [T_SHARE] = "a share of time",
+		[T_BOOL] = "a condition", [T_CGROUP] = "a cgroup",
 	};
 	return names[t];
+}
+
+const char *type_word(enum vtype t)
+{
+	static const char *const words[] = {
+		[T_NUMBER] = "number", [T_RATE] = "rate", [T_SIZE] = "size",
+		[T_DURATION] = "duration", [T_SHARE] = "share", [T_BOOL] = "condition",
+	};
+	return t < sizeof(words) / sizeof(words[0]) ? words[t] : NULL;
+}
+
+int share_in_range(int64_t v)
+{
+	return v >= 0 && v <= SHARE_MAX;
 }
 
 /* The largest unit in which `v` is a whole number, else the smallest. */
@@ -356,6 +378,10 @@ const char *value_str(struct value val, char *buf, int size)
 		n = val.v % u->scale ? fixed_str(buf, size, val.v, u->scale)
 				     : snprintf(buf, (size_t)size, "%lld", (long long)(val.v / u->scale));
 		snprintf(buf + n, (size_t)(size - n), "%s", u->name);
+		break;
+	case T_SHARE:
+		n = fixed_str(buf, size, val.v, SHARE_PER_PERCENT);
+		snprintf(buf + n, (size_t)(size - n), "%%");
 		break;
 	default:
 		fixed_str(buf, size, val.v, MILLI);

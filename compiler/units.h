@@ -6,12 +6,12 @@
 
 struct unit {
 	const char *name;
-	enum vtype type;        /* T_SIZE or T_DURATION */
-	int64_t scale;          /* base units (bytes, ns) per unit; pages: 1 page */
+	enum vtype type;        /* T_SIZE, T_DURATION or T_SHARE */
+	int64_t scale;          /* base units (bytes, ns, milli-us/s) per unit; pages: 1 page */
 	int pages;              /* counts pages rather than bytes */
 };
 
-/* A size or duration unit written after a number (`4 MiB`, `200ms`, `1024 pages`). */
+/* A size, duration or share unit written after a number (`4 MiB`, `200ms`, `5%`). */
 const struct unit *unit_find(const char *name);
 /* A time unit written after `/` in a rate (`100/s`, `6000/min`): its length in ns. */
 const struct unit *rate_unit_find(const char *name);
@@ -41,6 +41,12 @@ int quantity_value(struct decimal d, const struct unit *u, int is_rate, struct v
 /* A whole quantity as text, `100/s`, `4MiB`, `1.5 pages`, to a value: what `memcg-run --set`
  * takes, read the way memcgc reads the literal. 0, or -1 with *why set. */
 int quantity_parse(const char *text, struct value *out, const char **why, const char **word);
+
+/* Shares of time (pressure) are counted as microseconds of stall, so that their rate is
+ * microseconds of stall per second, in milli-us/s as every rate: 1% is 10,000 us/s. */
+#define SHARE_PER_PERCENT 10000000LL
+/* A share of time within 0% to 100% (the run-time encoding). */
+int share_in_range(int64_t v);
 
 /* Ranges of run-time values, in the run-time encoding (lower.h): the one check, used by
  * memcgc on every expression the generated code computes and by `memcg-run --set` again

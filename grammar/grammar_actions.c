@@ -66,7 +66,7 @@ static void hint_units(struct lexer *lx, const char *word)
 		diag_hint(DIAG, "did you mean '%s'?", close);
 	else
 		diag_hint(DIAG, "sizes take pages, B, KiB, MiB, GiB or TiB; durations us, ms, s, "
-			  "min or h; rates are written like 100/s");
+			  "min or h; rates are written like 100/s; shares of time like 5%%");
 }
 
 /* `4/k`: a rate with an unknown unit, or a division written without blanks. */

@@ -344,9 +344,7 @@ int bind_param(const struct meta_param *p, const char *text, long page_size, int
 			snprintf(why, (size_t)size, "--set %s=%s: %s", p->name, text, reason);
 		return -1;
 	}
-	static const char *const types[] = { [T_NUMBER] = "number", [T_RATE] = "rate",
-					     [T_SIZE] = "size", [T_DURATION] = "duration" };
-	if (v.type > T_DURATION || strcmp(types[v.type], p->type) != 0) {
+	if (!type_word(v.type) || strcmp(type_word(v.type), p->type) != 0) {
 		snprintf(why, (size_t)size, "--set %s=%s: %s is a %s (default %s), not %s", p->name,
 			 text, p->name, p->type, p->text, type_name(v.type));
 		return -1;

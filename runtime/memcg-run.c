@@ -537,10 +537,16 @@ static int open_actuator(struct run *r, const struct options *o)
 }
 
 /* The source of events: the poll source reads memory.stat, and its object is loaded
- * without the tracepoint program (which a kernel without the tracepoint refuses). */
+ * without the tracepoint program (which a kernel without the tracepoint refuses);
+ * memory.pressure is read with either source, when the policy reads pressure. */
 static int open_source(struct run *r)
 {
-	char why[600];
+	char why[600], *psi_why = NULL;
+	if (psi_open(&r->psi, r, &psi_why) != 0) {
+		fail("%s", psi_why ? psi_why : "out of memory");
+		free(psi_why);
+		return 1;
+	}
 	if (r->source != SOURCE_POLL)
 		return 0;
 	if (poll_open(&r->poll, r, why, sizeof(why)) != 0)
@@ -653,7 +659,8 @@ static void actuate_all(struct run *r, double t, uint64_t now)
 	}
 }
 
-/* Every --period: memory.stat's growth counted (poll source), then the cgroup files set. */
+/* Every --period: memory.stat's growth counted (poll source), memory.pressure's (when the
+ * policy reads it), then the cgroup files set. */
 static void every_period(struct run *r, double t)
 {
 	struct timespec ts;
@@ -661,6 +668,7 @@ static void every_period(struct run *r, double t)
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	if (r->source == SOURCE_POLL)
 		poll_tick(&r->poll, r, now);
+	psi_tick(&r->psi, r, now);
 	if (r->act_open)
 		actuate_all(r, t, now);
 }
@@ -673,7 +681,7 @@ static int run_loop(struct run *r, const struct options *o)
 {
 	report_start(r, o->dry_run, o->json);
 	double start = monotonic_s(), rescanned = start, acted = 0;
-	int periodic = r->act_open || r->source == SOURCE_POLL;
+	int periodic = r->act_open || r->source == SOURCE_POLL || r->psi.nitems;
 	while (!stop) {
 		double now = monotonic_s();
 		double next = now + o->interval;

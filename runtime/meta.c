@@ -129,7 +129,7 @@ static int one_of(const char *word, const char *const *list, size_t n)
 }
 #define ONE_OF(word, list) one_of(word, list, sizeof(list) / sizeof(list[0]))
 
-static const char *const value_types[] = { "rate", "size", "duration", "number" };
+static const char *const value_types[] = { "rate", "size", "duration", "number", "share" };
 static const char *const abi_names[] = { "v2", "v6", "v7" };
 /* What an `expr` record repeats: whose expression it is, and its type when fixed (else
  * one of value_types). */

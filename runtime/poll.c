@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "emit.h"
+#include "signals.h"
 #include "run.h"
 
 /* Each memcg-counted kernel item (compiler/signals.c) and its memory.stat key in cgroup
@@ -41,6 +42,13 @@ const char *poll_stat_key(const char *item)
 		if (strcmp(stat_keys[i].item, item) == 0)
 			return stat_keys[i].key;
 	return NULL;
+}
+
+static int is_pressure(const char *item, size_t len)
+{
+	char name[32];
+	return len < sizeof(name) && snprintf(name, sizeof(name), "%.*s", (int)len, item) > 0 &&
+	       pressure_item_find(name);
 }
 
 static int add_item(struct poll_source *p, const char *item, size_t len)
@@ -76,6 +84,10 @@ int poll_open(struct poll_source *p, const struct run *r, char *why, size_t size
 	for (int c = 0; c < r->meta.ncounters; c++)
 		for (const char *s = r->meta.counters[c].events; *s; s += *s == ',') {
 			size_t len = strcspn(s, ",");
+			if (is_pressure(s, len)) {      /* memory.pressure's: psi.h */
+				s += len;
+				continue;
+			}
 			if (add_item(p, s, len) != 0) {
 				snprintf(why, size, "%s: the poll source reads at most %d kernel items",
 					 r->object, POLL_ITEMS);
@@ -153,8 +165,7 @@ static int read_stat(const struct poll_source *p, int dirfd, uint64_t *values)
 	return 0;
 }
 
-/* The mask of policy cgroups a cgroup id belongs to (the last scan's). */
-static uint64_t mask_of(const struct binding *b, uint64_t id)
+uint64_t poll_mask_of(const struct binding *b, uint64_t id)
 {
 	for (int i = 0; i < b->nids; i++)
 		if (b->ids[i] == id)
@@ -162,7 +173,7 @@ static uint64_t mask_of(const struct binding *b, uint64_t id)
 	return 0;
 }
 
-static void feed(const struct run *r, uint64_t id, int64_t item, uint64_t val, uint64_t now)
+void poll_feed(const struct run *r, uint64_t id, int64_t item, uint64_t val, uint64_t now)
 {
 	struct memcgc_test in = { .op = TEST_EVENT, .now = now, .cgroup_id = id, .item = item, .val = val };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &in, .ctx_size_in = sizeof(in));
@@ -188,7 +199,7 @@ void poll_tick(struct poll_source *p, struct run *r, uint64_t now)
 			p->slots[s].last[i] = now_values[i];
 		}
 		p->slots[s].id = bc->id;
-		masks[n] = mask_of(&r->bind, bc->id);
+		masks[n] = poll_mask_of(&r->bind, bc->id);
 		slot[n++] = s;
 	}
 	for (int i = 0; i < p->nitems; i++) {
@@ -197,6 +208,6 @@ void poll_tick(struct poll_source *p, struct run *r, uint64_t now)
 		poll_nest(n, masks, delta[i], fed);
 		for (int k = 0; k < n; k++)
 			if (fed[k])
-				feed(r, r->bind.cgroups[slot[k]].id, p->values[i], fed[k], now);
+				poll_feed(r, r->bind.cgroups[slot[k]].id, p->values[i], fed[k], now);
 	}
 }

@@ -38,6 +38,12 @@ void poll_tick(struct poll_source *p, struct run *r, uint64_t now_ns);
  * lacks, for the start lines. */
 void poll_describe(const struct poll_source *p, double period, FILE *out);
 
+struct binding;
+/* The mask of policy cgroups a cgroup id belongs to (the last scan's). */
+uint64_t poll_mask_of(const struct binding *b, uint64_t id);
+/* Counts `val` of kernel item `item` in cgroup `id` at `now`, through the test entry. */
+void poll_feed(const struct run *r, uint64_t id, int64_t item, uint64_t val, uint64_t now);
+
 /* What to feed each of n cgroups so that every policy cgroup's counters grow by its own
  * delta: a cgroup's events are counted in every policy cgroup of its mask (those at or
  * above it), and memory.stat already counts a cgroup's descendants, so a bound cgroup

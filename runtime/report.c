@@ -9,6 +9,8 @@
 
 #include "actions.h"
 #include "emit.h"
+#include "signals.h"
+#include "units.h"
 
 /* Action kinds as the hooks name them, with the test entry's query for each. */
 static const struct { const char *kind, *unit; enum test_op op; } hook_kinds[] = {
@@ -126,6 +128,7 @@ void report_start(const struct run *r, int dry_run, int json)
 		poll_describe(&r->poll, r->period, stdout);
 	else
 		printf("memcg-run: source: the memcg:count_memcg_events tracepoint\n");
+	psi_describe(&r->psi, r->period, stdout);
 	for (int a = 0; r->act_open && a < r->meta.nactions; a++) {
 		const struct meta_action *act = &r->meta.actions[a];
 		printf("memcg-run: line %d: %s(%s) becomes %s\n", act->line, act->kind,
@@ -164,21 +167,32 @@ static double counter_rate(const struct run *r, const struct meta_counter *c, ui
 	return (double)sum * 1000.0 / (double)(c->bucket_ms * 8);
 }
 
+/* A counter's value now in the unit the status shows: a rate in events per second, or a
+ * pressure counter's share of time in percent (its rate is microseconds of stall per
+ * second: units.h). */
+static double counter_value(const struct run *r, const struct meta_counter *c, uint64_t now,
+			    const char **unit)
+{
+	double rate = counter_rate(r, c, now);
+	int share = pressure_item_find(c->events) != NULL;
+	*unit = share ? "%" : "/s";
+	return share ? rate * IR_RATE_SCALE / SHARE_PER_PERCENT : rate;
+}
+
 static void json_str(const char *s);
 
 /* A parameter's run-time encoding, in the unit the status shows it in. */
 static const struct { const char *type, *unit; double scale; } param_units[] = {
 	{ "rate", "/s", 1e3 }, { "size", "pages", 1 }, { "duration", "ms", 1e6 }, { "number", "", 1e3 },
+	{ "share", "%", SHARE_PER_PERCENT },
 };
 
 /* The current value of a term of a rule's condition, and its unit. */
 static double term_value(const struct run *r, const struct meta_term *t, uint64_t now,
 			 const char **unit)
 {
-	if (!t->is_param) {
-		*unit = "/s";
-		return counter_rate(r, &r->meta.counters[t->index], now);
-	}
+	if (!t->is_param)
+		return counter_value(r, &r->meta.counters[t->index], now, unit);
 	const struct meta_param *p = &r->meta.params[t->index];
 	for (size_t i = 0; i < sizeof(param_units) / sizeof(param_units[0]); i++)
 		if (strcmp(param_units[i].type, p->type) == 0) {
@@ -206,7 +220,7 @@ static void print_values(const struct run *r, int rule, uint64_t now, const char
 		const char *unit;
 		double v = term_value(r, t, now, &unit);
 		printf(t->is_param ? "%s%s %g%s%s" : "%s%s %.1f%s%s", first ? lead : ", ", t->text, v,
-		       unit[0] == '/' || !unit[0] ? "" : " ", unit);
+		       unit[0] == '/' || unit[0] == '%' || !unit[0] ? "" : " ", unit);
 	}
 }
 
@@ -288,8 +302,10 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 			if (m->counters[c].cgroup != s)
 				continue;
 			char label[300];
+			const char *unit;
 			counter_label(&m->counters[c], label, sizeof(label));
-			printf(" %s %.1f/s", label, counter_rate(r, &m->counters[c], now));
+			double v = counter_value(r, &m->counters[c], now, &unit);
+			printf(" %s %.1f%s", label, v, unit);
 		}
 		for (int k = 0; k < NKINDS; k++)
 			if (kind_used(r, k, s))
@@ -345,7 +361,8 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 			counter_label(&m->counters[c], label, sizeof(label));
 			printf("%s", first ? "" : ", ");
 			json_str(label);
-			printf(": %.3f", counter_rate(r, &m->counters[c], now));
+			const char *unit;
+			printf(": %.3f", counter_value(r, &m->counters[c], now, &unit));
 			first = 0;
 		}
 		printf("}, \"hooks\": {");

@@ -10,6 +10,7 @@
 #include "meta.h"
 #include "policy_object.h"
 #include "poll.h"
+#include "psi.h"
 #include "probe.h"
 
 struct bpf_link;
@@ -39,6 +40,7 @@ struct run {
 	struct actuator act;            /* the cgroup actuator (actuate.h) */
 	int source;                     /* SOURCE_TRACEPOINT or SOURCE_POLL: what counts events */
 	struct poll_source poll;        /* the memory.stat poller (poll.h) */
+	struct psi_source psi;          /* the memory.pressure poller (psi.h), either source */
 	double period;                  /* --period, in seconds */
 	/* what the last status showed, to print only changes (-q, --explain) */
 	uint64_t shown_hooks[META_MAX][4];

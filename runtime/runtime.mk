@@ -2,7 +2,7 @@
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
 	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c \
-	runtime/actuate.c runtime/poll.c
+	runtime/actuate.c runtime/poll.c runtime/psi.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)
@@ -25,12 +25,14 @@ $(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/ac
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) -Iruntime -o $@ tests/runtime/test-actuate.c runtime/actuate.c
 
-# The poll source's memory.stat keys and its arithmetic for nested cgroups (no kernel).
-$(BUILD)/test-poll: tests/runtime/test-poll.c runtime/poll.c runtime/poll.h compiler/signals.c $(LIBBPF_A)
+# The poll source's memory.stat keys and its arithmetic for nested cgroups, and the
+# memory.pressure reader against fake files (no kernel).
+$(BUILD)/test-poll: tests/runtime/test-poll.c runtime/poll.c runtime/poll.h runtime/psi.c \
+		runtime/psi.h compiler/signals.c $(LIBBPF_A)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/runtime/test-poll.c runtime/poll.c \
-		compiler/signals.c $(LIBBPF_LIBS)
+		runtime/psi.c compiler/signals.c $(LIBBPF_LIBS)
 
 SUITE_actuate      := $(BUILD)/test-actuate
 SUITE_actuate_DEPS := $(BUILD)/test-actuate

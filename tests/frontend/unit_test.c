@@ -122,6 +122,26 @@ static void test_units(void)
 	CHECK(strcmp(value_str((struct value){ T_SIZE, 0, 1024 }, buf, sizeof(buf)), "1024 pages") == 0);
 }
 
+/* A percent is a share of time: 10,000 us of stall per second, in milli-us/s. */
+static void test_percent(void)
+{
+	struct value v;
+	const char *why, *word;
+	char buf[64];
+	CHECK(quantity_parse("5%", &v, &why, &word) == 0 && v.type == T_SHARE && v.v == 50000000);
+	CHECK(quantity_parse("0.0000001%", &v, &why, &word) == 0 && v.v == 1);
+	CHECK(quantity_parse("100%", &v, &why, &word) == 0 && v.v == 1000000000);
+	CHECK(quantity_parse("100.0000001%", &v, &why, &word) == -1 && strstr(why, "0% to 100%"));
+	CHECK(quantity_parse("99999999999999%", &v, &why, &word) == -1 && strstr(why, "0% to 100%"));
+	CHECK(quantity_parse("0.00000001%", &v, &why, &word) != 0 && strstr(why, "7 decimals"));
+	CHECK(quantity_parse("5/%", &v, &why, &word) == -1 && strcmp(why, "unknown unit") == 0);
+	CHECK(strcmp(value_str((struct value){ T_SHARE, 25000000, 0 }, buf, sizeof(buf)), "2.5%") == 0);
+	CHECK(strcmp(value_str((struct value){ T_SHARE, 1, 0 }, buf, sizeof(buf)), "0.0000001%") == 0);
+	CHECK(share_in_range(0) && share_in_range(1000000000) && !share_in_range(1000000001) &&
+	      !share_in_range(-1));
+	CHECK(strcmp(type_word(T_SHARE), "share") == 0 && !type_word(T_CGROUP));
+}
+
 static void test_closest_name(void)
 {
 	const char *names[] = { "pgscan", "pgsteal", "pgfault", "pgmajfault" };
@@ -281,6 +301,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	run("unit/units", test_units);
+	run("unit/percent", test_percent);
 	run("unit/closest-name", test_closest_name);
 	run("unit/rfc-demo", test_rfc_demo);
 	run("unit/windows-and-times", test_windows_and_times);

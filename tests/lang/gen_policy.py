@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Random valid policies from the grammar of docs/language.md (issue 12): cgroups with and
 without paths, parameters of every type, defines with and without parameters, rules with
-conditions of every operator (comparisons of rate arithmetic, `over`, `and`, `or`, `not`,
-parentheses, signals, event(), define uses), `for`, and every action with values, holds and
+conditions of every operator (comparisons of rate arithmetic and of shares of time,
+`over`, `and`, `or`, `not`, parentheses, signals, pressure, event(), define uses), `for`, and every action with values, holds and
 `;`. Seeded: the same seed gives the same policies. Values stay in their ranges and within
 memcgc's limits, so every policy must compile, and its tracepoint side and syscall entry
 must load (tests/lang/run-random.sh).
@@ -26,7 +26,8 @@ class Gen:
     def __init__(self, rng):
         self.r = rng
         self.cgroups, self.params, self.defines = [], {}, []
-        self.signals = rng.sample(SIGNALS, 6)
+        self.signals = rng.sample(SIGNALS, 5)
+        self.pressure = rng.choice(["pressure", "pressure_full"])
         self.events = rng.sample(EVENTS, 2)
         self.windows = rng.sample(WINDOWS, 1)       # with the default 1 s: two at most
         if "1s" in self.windows:
@@ -47,8 +48,8 @@ class Gen:
         return f"{self.number(1, 100000)}{unit}" if self.r.random() < 0.8 else f"{self.r.randint(1, 99)}.5/s"
 
     def signal(self):
-        # 6 signals and 2 events of 8 cgroups over 2 windows: 128 distinct signals at most,
-        # memcgc's limit
+        # 5 signals, a pressure signal and 2 events of 8 cgroups over 2 windows: 128
+        # distinct signals at most, memcgc's limit
         cg = self.r.choice(self.cgroups)
         if self.r.random() < 0.15:
             return f"event({cg}, {self.r.choice(self.events)})"
@@ -80,6 +81,25 @@ class Gen:
             return f"-({self.rate(depth - 1)})"
         return f"({self.rate(depth - 1)})"
 
+    def percent(self):
+        return self.r.choice(["5%", "0.5%", "12.25%", "100%", "0%", "0.0000001%", "2 %",
+                              f"{self.r.randint(0, 100)}%"])
+
+    def share(self, depth):
+        """A share-of-time expression (pressure)."""
+        choice = self.r.random()
+        if depth <= 0 or choice < 0.4:
+            return f"{self.pressure}({self.r.choice(self.cgroups)})"
+        if choice < 0.5:
+            return self.percent()
+        if choice < 0.6 and self.param_of("share"):
+            return self.param_of("share")
+        if choice < 0.7:
+            return f"{self.share(depth - 1)} {self.r.choice(['+', '-'])} {self.share(depth - 1)}"
+        if choice < 0.8:
+            return f"{self.share(depth - 1)} * {self.number(1, 20)}"
+        return f"({self.share(depth - 1)}) over {self.window()}"
+
     def param_of(self, kind):
         names = [n for n, k in self.params.items() if k == kind]
         return self.r.choice(names) if names else None
@@ -90,6 +110,8 @@ class Gen:
             name, _, arity = self.r.choice(use)
             return name if arity == 0 else f"{name}({', '.join(self.r.choice(self.cgroups) for _ in range(arity))})"
         op = self.r.choice(["<", ">", "<=", ">=", "==", "!="])
+        if self.r.random() < 0.15:
+            return f"{self.share(depth)} {op} {self.share(depth - 1)}"
         left = self.rate(depth)
         rdefs = [d for d in self.defines if d[1] == "rate"]
         if rdefs and self.r.random() < 0.2:
@@ -138,7 +160,8 @@ class Gen:
             self.cgroups.append(name)
             lines.append(f"cgroup {name}" + (f' = "/sys/fs/cgroup/{name}.slice"' if r.random() < 0.3 else ""))
         defaults = {"rate": lambda: self.rate_literal(), "size": lambda: f"{r.randint(1, 512)} MiB",
-                    "duration": lambda: self.duration(11, 2000), "number": lambda: str(r.randint(1, 9))}
+                    "duration": lambda: self.duration(11, 2000), "number": lambda: str(r.randint(1, 9)),
+                    "share": lambda: self.percent()}
         for i in range(r.randint(0, 4)):
             kind = r.choice(list(defaults))
             self.params[f"p{i}"] = kind

@@ -4,7 +4,8 @@
 # (text and JSON), clean exit on SIGTERM and SIGKILL, and every error a user can cause.
 # usage: run-runtime.sh BUILD
 # RUNTIME_TESTS="GROUP..." runs only those groups of tests (default: all): errors (with
-# --inspect and --probe) verifier dry-run json descendants rescan pin signals actuator.
+# --inspect and --probe) verifier dry-run json descendants rescan pin signals actuator
+# pressure.
 #
 # Nothing here depends on what else runs on the machine or on how busy it is: the tests of
 # what memcg-run leaves behind look only at the BPF objects made from one object file
@@ -106,7 +107,8 @@ wait_after() {
 	return 1
 }
 
-for p in examples/priority.mcp stdlib/tiers.mcp examples/tour.mcp tests/runtime/ranges.mcp; do
+for p in examples/priority.mcp stdlib/tiers.mcp examples/tour.mcp tests/runtime/ranges.mcp \
+	tests/runtime/pressure.mcp; do
 	"$memcgc" -o "$work/$(basename "$p" .mcp).o" "$p" 2>/dev/null
 done
 for b in v2 v6 v7 none notracepoint; do
@@ -464,6 +466,24 @@ test_actuator() {
 	rm -rf "$st" "$cg"
 }
 
+# pressure() needs memory.pressure (cgroup v2 with PSI): on cgroup v1 one line names the
+# file and the rule, before anything is loaded; --set takes a percent for a share
+test_pressure() {
+	local psi=$work/pressure.o out status
+	check pressure-v1-names-file-and-rule 1 "tests/runtime/pressure.mcp:6: pressure(high) over 2s reads $high/memory.pressure: No such file or directory (pressure needs cgroup v2 and PSI" \
+		"$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$psi"
+	out=$("$run" --dry-run --cgroup high="$high" --cgroup low="$low" "$psi" 2>&1)
+	[ "$(wc -l <<<"$out")" = 1 ] && pass pressure-v1-one-line || fail pressure-v1-one-line "$(wc -l <<<"$out") lines" "$out"
+	check pressure-set-percent-range 1 "--set stall=100.5%: a share of time is 0% to 100%" \
+		"$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set stall=100.5% "$psi"
+	check pressure-set-rate 1 "--set stall=100/s: stall is a share (default 5%), not a rate" \
+		"$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set stall=100/s "$psi"
+	# a valid percent gets as far as memory.pressure
+	check pressure-set-percent 1 "pressure(high) over 2s reads $high/memory.pressure" \
+		"$run" --dry-run --cgroup high="$high" --cgroup low="$low" --set stall=0.25% "$psi"
+	check pressure-inspect 0 'param stall: share = 5%' "$run" --inspect "$psi"
+}
+
 only errors && test_errors
 only verifier && test_verifier
 only dry-run && test_dry_run
@@ -473,4 +493,5 @@ only rescan && test_rescan
 only pin && test_pin
 only signals && test_signals
 only actuator && test_actuator
+only pressure && test_pressure
 exit 0

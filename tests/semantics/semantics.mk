@@ -3,11 +3,12 @@
 SEMANTICS_TEST := $(BUILD)/tests/semantics/semantics_test
 RUNTIME_LIB_SRCS := runtime/policy_object.c
 
-$(SEMANTICS_TEST): tests/semantics/semantics_test.c $(RUNTIME_LIB_SRCS) compiler/emit.h $(LIBBPF_A)
+$(SEMANTICS_TEST): tests/semantics/semantics_test.c $(RUNTIME_LIB_SRCS) compiler/emit.h \
+		compiler/signals.c $(LIBBPF_A)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Iruntime -o $@ tests/semantics/semantics_test.c \
-		$(RUNTIME_LIB_SRCS) $(LIBBPF_LIBS)
+		$(RUNTIME_LIB_SRCS) compiler/signals.c $(LIBBPF_LIBS)
 
 SUITE_semantics      := $(SEMANTICS_TEST) $(BUILD)/memcgc tests/semantics/*.sem
 SUITE_semantics_DEPS := all $(SEMANTICS_TEST)

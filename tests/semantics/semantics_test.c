@@ -33,6 +33,7 @@
 
 #include "emit.h"
 #include "policy_object.h"
+#include "signals.h"
 
 enum { MAX_CGROUPS = 64, MAX_IDS = 8 };
 #define T0_NS 1000000000000ULL          /* t = 0 of a script: the BPF clock never reads 0 */
@@ -70,9 +71,15 @@ static int cgroup_id(struct script *s, const char *word, unsigned long long *id)
 	return 0;
 }
 
-/* The running kernel's value of enum vm_event_item NAME. */
+/* The running kernel's value of enum vm_event_item NAME, or memcg-run's pressure item
+ * (PSI_SOME: microseconds of stall, as memcg-run feeds them from memory.pressure). */
 static int event_item(struct script *s, const char *name, long long *value)
 {
+	const struct pressure_item *psi = pressure_item_find(name);
+	if (psi) {
+		*value = psi->value;
+		return 0;
+	}
 	int id = btf__find_by_name_kind(s->vmlinux, "vm_event_item", BTF_KIND_ENUM);
 	if (id < 0)
 		return -1;

@@ -2,7 +2,8 @@
 # Inside the test VM: memcgc-compiled policies attached by memcg-run to real cgroup v2
 # memcgs, with real workloads (tests/vm/progs/toucher.c). One kernel ABI per boot.
 #   guest-e2e.sh BUILD ABI OBJDIR [TEST...]
-# TEST: refuse examples busy rebind cgroup_actuator poll_source delay protect over_high
+# TEST: refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll delay
+# protect over_high
 # (default: those for ABI).
 # The last line it prints is `guest-e2e: done ABI`; run-e2e.sh counts a run without it
 # (the VM died, the script stopped early) as a FAIL.
@@ -422,11 +423,75 @@ test_poll_source() {
 	else fail poll-source "pgfault(high) up to ${rate:-?}/s; memory.high written: $written, restored: $restored" "$(tail -6 "$TMP/poll.log")"; fi
 }
 
-tests="refuse examples busy rebind cgroup_actuator poll_source"
+# pressure(): high, throttled under a tight memory.high with no swap, stalls most of the
+# time; memcg-run's pressure(high) over 2s turns the rule on, and the share it shows next
+# is the one memory.pressure's own some total= gives over 2 s just before: at most 10
+# points above, and at least 3/4 of it (the window's current bucket is partly filled: up
+# to 1/8 less, and the stall of the last period not yet read: 100 ms of 2 s); the rule
+# turns off once the stall ends
+psi_total() { sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "$1/memory.pressure"; }
+test_pressure() {
+	local high=$T/s/high low=$T/s/low log=$TMP/psi.log p1 a b ta tb own shown
+	cleanup; mkcg "$T" "$T/s" "$high" "$low"
+	[ -r "$high/memory.pressure" ] || { fail pressure "no $high/memory.pressure (PSI)"; return; }
+	echo 8M > "$high/memory.high"
+	"$RUN" --dry-run --interval 500ms --cgroup high="$high" --cgroup low="$low" "$OBJ/pressure.o" > "$log" 2>&1 &
+	RUN_PID=$!
+	wait_log "$log" "dry run:" 20 || { fail pressure "memcg-run did not start" "$(cat "$log")"; return; }
+	if grep -q "^memcg-run: source: memory.pressure polled every 100 ms (PSI_SOME <- some total=, in microseconds of stall)$" "$log"; then
+		pass pressure-start
+	else fail pressure-start "no start line naming memory.pressure" "$(head -6 "$log")"; fi
+	"$TOUCH" --cgroup "$high" 64 --hold > /dev/null & p1=$!
+	if ! wait_log "$log" "rule 0 (line 5) ACTIVE" 30; then
+		kill -KILL $p1; wait $p1; stop_run
+		fail pressure "the rule never turned on; high's memory.pressure: $(head -1 "$high/memory.pressure")" "$(tail -4 "$log")"
+		return
+	fi
+	a=$(psi_total "$high") ta=$(date +%s.%N); sleep 2
+	b=$(psi_total "$high") tb=$(date +%s.%N)
+	local lines; lines=$(wc -l < "$log")
+	wait_after_line "$log" "pressure(high) over 2s" "$lines" 5
+	shown=$(tail -n +$((lines + 1)) "$log" | sed -n 's/.*when pressure(high) over 2s > 20%:  pressure(high) over 2s \([0-9.]*\)%$/\1/p' | head -1)
+	own=$(awk -v a="$a" -v b="$b" -v ta="$ta" -v tb="$tb" 'BEGIN{printf "%.1f", (b - a) / (tb - ta) / 1e4}')
+	kill -KILL $p1; wait $p1 2>/dev/null
+	if [ -n "$shown" ] && ge "$shown" 20 && awk -v s="$shown" -v o="$own" 'BEGIN{exit !(s <= o + 10 && s >= o * 0.75)}'; then
+		pass pressure-value "memcg-run showed ${shown}%, memory.pressure's some total= grew ${own}% of 2 s"
+	else fail pressure-value "memcg-run showed '${shown}'%, memory.pressure's total gives ${own}%" "$(tail -4 "$log")"; fi
+	if wait_after_line "$log" "rule 0 (line 5) idle" $(wc -l < "$log") 20; then pass pressure-rule-off
+	else fail pressure-rule-off "the rule stayed on after the stall ended" "$(tail -3 "$log")"; fi
+	stop_run
+	grep -q "high: pressure over 2000ms [0-9.]*%" "$log" && pass pressure-status || fail pressure-status "no 'high: pressure over 2000ms N%' in the status" "$(tail -3 "$log")"
+}
+# wait_after_line LOG TEXT LINE SECONDS: until a line after LINE of LOG contains TEXT
+wait_after_line() {
+	for _ in $(seq 1 $(($4 * 10))); do tail -n +$(($3 + 1)) "$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
+	return 1
+}
+# the same stall with the poll source (no tracepoint program) and a pressure_full rule:
+# memory.pressure is fed with either source; --json gives the term in "%"
+test_pressure_poll() {
+	local high=$T/s/high low=$T/s/low log=$TMP/psi-poll.log p1 line
+	cleanup; mkcg "$T" "$T/s" "$high" "$low"
+	echo 8M > "$high/memory.high"
+	"$RUN" --dry-run --json --source=poll --interval 500ms --cgroup high="$high" --cgroup low="$low" \
+		"$OBJ/pressure-full.o" > "$log" 2>&1 &
+	RUN_PID=$!
+	wait_log "$log" '"time"' 20 || { fail pressure-poll "memcg-run did not start" "$(cat "$log")"; return; }
+	"$TOUCH" --cgroup "$high" 64 --hold > /dev/null & p1=$!
+	wait_log "$log" '"active": true' 30
+	kill -KILL $p1; wait $p1 2>/dev/null
+	stop_run
+	line=$(grep -m1 '"active": true' "$log")
+	if grep -qE '"term": "pressure_full\(high\) over 2s", "kind": "signal", "value": [0-9.]+, "unit": "%"' <<<"$line"; then
+		pass pressure-poll "$(grep -oE '"value": [0-9.]+, "unit": "%"' <<<"$line" | head -1)"
+	else fail pressure-poll "no active rule with pressure_full(high) in %; high's memory.pressure: $(tail -1 "$high/memory.pressure")" "$(tail -2 "$log")"; fi
+}
+
+tests="refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll"
 case $ABI in
 v2) tests+=" over_high" ;;
 v6|v7) tests+=" delay protect" ;;
-stock) tests="refuse examples busy cgroup_actuator poll_source" ;;
+stock) tests="refuse examples busy cgroup_actuator poll_source pressure pressure_poll" ;;
 esac
 shift 3
 [ $# -gt 0 ] && tests="$*"
