@@ -115,6 +115,11 @@ int poll_open(struct poll_source *p, const struct run *r, char *why, size_t size
 void poll_describe(const struct poll_source *p, double period, FILE *out)
 {
 	int first = 1;
+	if (!p->nitems) {       /* a policy reading only pressure(): psi_describe says it */
+		fprintf(out, "memcg-run: source: memory.stat not read: the policy counts no kernel "
+			"event\n");
+		return;
+	}
 	fprintf(out, "memcg-run: source: memory.stat polled every %g ms", period * 1000);
 	for (int i = 0; i < p->nitems; i++)
 		if (p->keys[i]) {
@@ -184,6 +189,8 @@ void poll_tick(struct poll_source *p, struct run *r, uint64_t now)
 {
 	uint64_t masks[POLL_CGROUPS], delta[POLL_ITEMS][POLL_CGROUPS], fed[POLL_CGROUPS];
 	int slot[POLL_CGROUPS], n = 0;
+	if (!p->nitems)
+		return;
 	for (int s = 0; s < r->bind.ncgroups && s < POLL_CGROUPS; s++) {
 		const struct bound_cgroup *bc = &r->bind.cgroups[s];
 		uint64_t now_values[POLL_ITEMS];

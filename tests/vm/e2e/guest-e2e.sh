@@ -472,6 +472,12 @@ wait_after_line() {
 test_pressure_poll() {
 	local high=$T/s/high low=$T/s/low log=$TMP/psi-poll.log p1 line
 	cleanup; mkcg "$T" "$T/s" "$high" "$low"
+	# a policy that reads only pressure reads no memory.stat, and says so
+	line=$("$RUN" --dry-run --source=poll --duration 1s --cgroup high="$high" --cgroup low="$low" \
+		"$OBJ/pressure-full.o" 2>&1 | grep "^memcg-run: source: memory.stat")
+	if [ "$line" = "memcg-run: source: memory.stat not read: the policy counts no kernel event" ]; then
+		pass pressure-poll-no-stat
+	else fail pressure-poll-no-stat "want memory.stat not read, got: ${line:-no line}"; fi
 	echo 8M > "$high/memory.high"
 	"$RUN" --dry-run --json --source=poll --interval 500ms --cgroup high="$high" --cgroup low="$low" \
 		"$OBJ/pressure-full.o" > "$log" 2>&1 &
