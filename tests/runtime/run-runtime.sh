@@ -147,14 +147,17 @@ check err-not-memcgc 1 "not a memcgc object (no .memcgc.meta section)" "$run" --
 printf 'memcgc-object 9\nend\n' > "$work/meta9.txt"
 llvm-objcopy-19 --update-section .memcgc.meta="$work/meta9.txt" "$prio" "$work/meta9.o"
 check err-format 1 "made by an incompatible memcgc (metadata format 'memcgc-object 9" "$run" --inspect "$work/meta9.o"
-# the metadata's term and expr records are read strictly; format 1 is refused
+# the metadata's term and expr records are read strictly; formats 1 and 2 are refused
 llvm-objcopy-19 --dump-section .memcgc.meta="$work/meta.txt" "$prio"
 meta_variant() {   # NAME SED-EXPRESSION: priority.o with its metadata edited
 	sed "$2" "$work/meta.txt" > "$work/meta-$1.txt"
 	llvm-objcopy-19 --update-section .memcgc.meta="$work/meta-$1.txt" "$prio" "$work/meta-$1.o"
 }
-meta_variant v1 's/^memcgc-object 2$/memcgc-object 1/'
-check err-format-1 1 "made by an incompatible memcgc (metadata format 'memcgc-object 1', this memcg-run reads 'memcgc-object 2'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v1.o"
+meta_variant v1 's/^memcgc-object 3$/memcgc-object 1/'
+check err-format-1 1 "made by an incompatible memcgc (metadata format 'memcgc-object 1', this memcg-run reads 'memcgc-object 3'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v1.o"
+# format 2 objects have no ring buffer of transitions
+meta_variant v2 's/^memcgc-object 3$/memcgc-object 2/'
+check err-format-2 1 "made by an incompatible memcgc (metadata format 'memcgc-object 2', this memcg-run reads 'memcgc-object 3'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v2.o"
 meta_variant term 's/^term 0 signal 0 /term 0 signal 7 /'
 check err-meta-term 1 "metadata line 12 is malformed: 'term 0 signal 7 \"pgscan(high)\"'" "$run" --inspect "$work/meta-term.o"
 meta_variant expr 's/^expr action 0 value size "p1"$/expr action 0 value size "p1 +"/'
