@@ -13,6 +13,7 @@
 #include "probe.h"
 
 struct bpf_link;
+struct ring_buffer;
 
 enum { RUN_HOOKS, RUN_CGROUP };
 enum { SOURCE_TRACEPOINT, SOURCE_POLL };
@@ -40,6 +41,11 @@ struct run {
 	int source;                     /* SOURCE_TRACEPOINT or SOURCE_POLL: what counts events */
 	struct poll_source poll;        /* the memory.stat poller (poll.h) */
 	double period;                  /* --period, in seconds */
+	struct ring_buffer *ring;       /* the object's transitions (transitions.h) */
+	uint64_t pending_ns;            /* the earliest transition read, not yet acted on (0: none) */
+	uint64_t ring_records, ring_bad;  /* records read; records refused (not what memcgc writes) */
+	double started;                 /* when the main loop started (CLOCK_MONOTONIC s) */
+	int json;                       /* --json */
 	/* what the last status showed, to print only changes (-q, --explain) */
 	uint64_t shown_hooks[META_MAX][4];
 	int shown_active[META_MAX * 4];
