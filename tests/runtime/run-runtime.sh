@@ -256,6 +256,16 @@ active_rate=$(sed -nE 's/.*rule 0 \(line 7\) ACTIVE fired 1  when pgscan\(high\)
 if [ -n "$active_rate" ] && python3 -c "import sys; sys.exit(not float('$active_rate') > 50)"; then
 	pass status-condition-values "pgscan(high) $active_rate/s > threshold 50/s"
 else fail status-condition-values "no ACTIVE status line with pgscan(high) above threshold 50/s" "$(grep "rule 0" "$work/dry.out" | head -3)"; fi
+# the ring buffer: each turn printed as the BPF code makes it, before the status that shows it
+on=$(grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) turned on, fired 1: when pgscan\(high\) > threshold:  pgscan\(high\) [0-9.]+/s, threshold 50/s$' "$work/dry.out" | cut -d: -f1)
+active=$(grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) ACTIVE' "$work/dry.out" | cut -d: -f1)
+off=$(grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) turned off, fired 1: ' "$work/dry.out" | cut -d: -f1)
+idle=$(sed -n "${active:-1},\$p" "$work/dry.out" | grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) idle' | cut -d: -f1)
+idle=${idle:+$((idle + ${active:-1} - 1))}
+if [ -n "$on" ] && [ -n "$active" ] && [ -n "$off" ] && [ -n "$idle" ] && [ "$on" -lt "$active" ] &&
+   [ "$active" -lt "$off" ] && [ "$off" -lt "$idle" ]; then
+	pass transition-lines "turned on at line $on, first ACTIVE status $active, turned off $off, idle status $idle"
+else fail transition-lines "turned on at line ${on:-none}, ACTIVE status ${active:-none}, turned off ${off:-none}, idle status ${idle:-none}" "$(grep -E 'turned|rule 0' "$work/dry.out" | head -6)"; fi
 if tail -3 "$work/dry.out" | grep -q "rule 0 (line 7) idle"; then pass dry-run-rule-off
 else fail dry-run-rule-off "the rule did not turn off once high stopped" "$(tail -4 "$work/dry.out")"; fi
 if grep -qE "low: over_high 0 -> 1024 pages; rule 0 \(line 7\) holds: when pgscan\(high\) > threshold: pgscan\(high\) [0-9.]+/s, threshold 50/s \(dry run" "$work/dry.out"; then
@@ -279,8 +289,16 @@ if python3 - "$work/dry.json" 2> "$work/dry.json.why" <<'PY'
 import json, sys
 every = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 changes = [o["change"] for o in every if "change" in o]
-lines = [o for o in every if "change" not in o]
+lines = [o for o in every if "rules" in o]
 assert len(lines) >= 3, lines
+# the ring buffer: the turn on before the first status with the rule active, then the turn off
+turns = [(i, o["transition"]) for i, o in enumerate(every) if "transition" in o]
+assert [t["active"] for _, t in turns][:2] == [True, False], turns
+assert all(t["rule"] == 0 and t["line"] == 7 and t["fired"] == 1 and t["time_ns"] > 0 for _, t in turns[:2]), turns
+assert turns[0][1]["values"][1] == {"term": "threshold", "kind": "param", "value": 50, "unit": "/s"}, turns
+first_on = next(i for i, o in enumerate(every) if "rules" in o and o["rules"][0]["active"])
+assert turns[0][0] < first_on < turns[1][0], (turns, first_on)
+assert all(set(o) >= {"time", "policy", "rules", "cgroups"} and "reaction" not in o for o in lines), lines
 assert changes and changes[0]["cgroup"] == "low" and changes[0]["hook"] == "over_high", changes
 assert changes[0]["from"] == 0 and changes[0]["to"] == 1024 and changes[0]["rules"][0]["line"] == 7
 for o in lines:
