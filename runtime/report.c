@@ -499,9 +499,10 @@ void report_transition(const struct run *r, const struct memcgc_transition *tr)
 	double t = (double)now / 1e9 - r->started;
 	if (r->json) {
 		printf("{\"time\": %.3f, \"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
-		       "\"fired\": %llu, \"time_ns\": %llu", t, tr->rule, rule->line,
+		       "\"fired\": %llu, \"time_ns\": %llu, \"read_ms\": %.3f", t, tr->rule, rule->line,
 		       tr->active ? "true" : "false", (unsigned long long)tr->fired,
-		       (unsigned long long)tr->time_ns);
+		       (unsigned long long)tr->time_ns,
+		       (double)(now > tr->time_ns ? now - tr->time_ns : 0) / 1e6);
 		json_values(r, (int)tr->rule, now);
 		printf("}}\n");
 		return;

@@ -294,7 +294,7 @@ assert len(lines) >= 3, lines
 # the ring buffer: the turn on before the first status with the rule active, then the turn off
 turns = [(i, o["transition"]) for i, o in enumerate(every) if "transition" in o]
 assert [t["active"] for _, t in turns][:2] == [True, False], turns
-assert all(t["rule"] == 0 and t["line"] == 7 and t["fired"] == 1 and t["time_ns"] > 0 for _, t in turns[:2]), turns
+assert all(t["rule"] == 0 and t["line"] == 7 and t["fired"] == 1 and t["time_ns"] > 0 and t["read_ms"] >= 0 for _, t in turns[:2]), turns
 assert turns[0][1]["values"][1] == {"term": "threshold", "kind": "param", "value": 50, "unit": "/s"}, turns
 first_on = next(i for i, o in enumerate(every) if "rules" in o and o["rules"][0]["active"])
 assert turns[0][0] < first_on < turns[1][0], (turns, first_on)
