@@ -34,8 +34,8 @@ struct emitter {
 	lb_module *m;
 	kernel_types kt;
 	LLVMBuilderRef b;
-	lb_type u32, u64, s64, counter_t, state_t, clock_t, test_t;
-	LLVMValueRef cgroup_slots, counters, rule_states, clock;
+	lb_type u32, u64, s64, counter_t, state_t, clock_t, test_t, transition_t;
+	LLVMValueRef cgroup_slots, counters, rule_states, clock, transitions;
 	LLVMValueRef *params, page_size;
 	LLVMValueRef counter_add, counter_sum, eval_rules, maybe_eval;
 	LLVMValueRef *events;           /* each counter's sum, in the rules being built */
@@ -45,6 +45,7 @@ struct emitter {
 	LLVMValueRef now;               /* in the function being built */
 	LLVMValueRef key_slot, key_function;  /* see lookup_u32 */
 	LLVMValueRef cond_slot, cond_function;  /* see in_order */
+	LLVMValueRef record_slot, record_function;  /* see gen_transition */
 	LLVMValueRef *counter, counter_function;  /* see hoist_counters */
 };
 
@@ -237,6 +238,11 @@ static void declare_types(struct emitter *e)
 		{ "val", e->u64, LB_NEXT }, { "result", e->u64, LB_NEXT },
 	};
 	e->test_t = lb_struct(m, "memcgc_test", test, 7, 0);
+	const lb_field transition[] = {   /* struct memcgc_transition in emit.h */
+		{ "rule", e->u32, LB_NEXT }, { "active", e->u32, LB_NEXT },
+		{ "time_ns", e->u64, LB_NEXT }, { "fired", e->u64, LB_NEXT },
+	};
+	e->transition_t = lb_struct(m, "memcgc_transition", transition, 4, 0);
 }
 
 static unsigned at_least_one(int n)
@@ -254,8 +260,10 @@ static void declare_data(struct emitter *e)
 		{ "counters", LB_MAP_ARRAY, e->u32, e->counter_t, at_least_one(e->ir->counters.len), 0, 0 },
 		{ "rule_states", LB_MAP_ARRAY, e->u32, e->state_t, at_least_one(e->ir->rules.len), 0, 0 },
 		{ "clock", LB_MAP_ARRAY, e->u32, e->clock_t, 1, 0, 0 },
+		{ "transitions", LB_MAP_RINGBUF, { 0 }, { 0 }, MEMCGC_RING_BYTES, 0, 0 },
 	};
-	LLVMValueRef *slots[] = { &e->cgroup_slots, &e->counters, &e->rule_states, &e->clock };
+	LLVMValueRef *slots[] = { &e->cgroup_slots, &e->counters, &e->rule_states, &e->clock,
+				  &e->transitions };
 	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		*slots[i] = lb_map(m, &maps[i]);
 
@@ -485,9 +493,32 @@ static LLVMValueRef gen_time(struct emitter *e, const struct node *n, int64_t no
 
 /* Rules */
 
+/* A struct memcgc_transition (emit.h) of rule r to the ring buffer, waking its reader: transitions
+ * are rare, and user space acts on them at once. One stack slot per function, each field
+ * written before the helper reads it; a full ring drops the record (memcg-run's periodic
+ * evaluation stays the backstop). */
+static void gen_transition(struct emitter *e, const struct ir_rule *r, int active,
+			   LLVMValueRef fired)
+{
+	if (e->record_function != e->m->function) {
+		e->record_slot = lb_stack(e->m, e->transition_t, "transition");
+		e->record_function = e->m->function;
+	}
+	LLVMValueRef t = e->record_slot;
+	lb_store(e->m, LLVMConstInt(e->m->i32, (unsigned)r->index, 0), field(e, t, e->transition_t, "rule"), 4);
+	lb_store(e->m, LLVMConstInt(e->m->i32, (unsigned)active, 0), field(e, t, e->transition_t, "active"), 4);
+	lb_store(e->m, e->now, field(e, t, e->transition_t, "time_ns"), 8);
+	lb_store(e->m, fired, field(e, t, e->transition_t, "fired"), 8);
+	LLVMValueRef args[] = { e->transitions, t, c64(e, (long long)e->transition_t.size),
+				c64(e, LB_RB_FORCE_WAKEUP) };
+	lb_helper(e->m, LB_HELPER_RINGBUF_OUTPUT, args, 4);
+}
+
 /* A rule's state after evaluating its condition at `now`: true_since is when the
  * condition last became true (0 while false); the rule is active once it has been true
- * for its `for` time, and last_active says when it last was. Rules follow one another
+ * for its `for` time, and last_active says when it last was. A turn on or off is written
+ * to the ring buffer before the state says so: a reader that sees the new state in the
+ * map finds the record already there. Rules follow one another
  * in one line of blocks (a failed state lookup, impossible with keys in range, goes to
  * `bail`), so a counter's sum computed for one rule's condition serves the next ones. */
 static void gen_rule(struct emitter *e, const struct ir_rule *r, LLVMBasicBlockRef bail)
@@ -503,10 +534,15 @@ static void gen_rule(struct emitter *e, const struct ir_rule *r, LLVMBasicBlockR
 	e->cache_events = false;
 	LLVMValueRef since_p = field(e, st, e->state_t, "true_since");
 	LLVMValueRef active_p = field(e, st, e->state_t, "active");
+	LLVMValueRef fired_p = field(e, st, e->state_t, "fired");
 	LLVMBasicBlockRef yes = lb_block(e->m, "true"), no = lb_block(e->m, "false");
 	LLVMBuildCondBr(e->b, cond, yes, no);
 
 	LLVMPositionBuilderAtEnd(e->b, no);
+	LLVMBasicBlockRef off = begin_if(e, LLVMBuildICmp(e->b, LLVMIntNE, load64(e, active_p, "was"),
+							  c64(e, 0), ""), "turns_off");
+	gen_transition(e, r, 0, load64(e, fired_p, "fired"));
+	end_if(e, off);
 	lb_store(e->m, c64(e, 0), since_p, 8);
 	lb_store(e->m, c64(e, 0), active_p, 8);
 	LLVMBuildBr(e->b, after);
@@ -520,10 +556,13 @@ static void gen_rule(struct emitter *e, const struct ir_rule *r, LLVMBasicBlockR
 					  gen_time(e, rule->for_, 0), "held");
 	LLVMBasicBlockRef fire = begin_if(e, held, "active");
 	LLVMValueRef was = load64(e, active_p, "was_active");
-	LLVMValueRef fired_p = field(e, st, e->state_t, "fired");
-	LLVMValueRef rising = LLVMBuildZExt(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, was, c64(e, 0), ""),
-					    e->m->i64, "");
-	lb_store(e->m, LLVMBuildAdd(e->b, load64(e, fired_p, "fired"), rising, ""), fired_p, 8);
+	LLVMValueRef rising = LLVMBuildICmp(e->b, LLVMIntEQ, was, c64(e, 0), "");
+	LLVMValueRef fired = LLVMBuildAdd(e->b, load64(e, fired_p, "fired"),
+					  LLVMBuildZExt(e->b, rising, e->m->i64, ""), "");
+	LLVMBasicBlockRef on = begin_if(e, rising, "turns_on");
+	gen_transition(e, r, 1, fired);
+	end_if(e, on);
+	lb_store(e->m, fired, fired_p, 8);
 	lb_store(e->m, c64(e, 1), active_p, 8);
 	lb_store(e->m, e->now, field(e, st, e->state_t, "last_active"), 8);
 	end_if(e, fire);

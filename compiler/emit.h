@@ -5,6 +5,7 @@
  *            counters      array  one per ir_counter: 8 time buckets of event counts
  *            rule_states   array  one per rule: since when true, last active, times fired
  *            clock         array  the time rules were last evaluated
+ *            transitions   ringbuf  a struct memcgc_transition each time a rule turns on or off
  *   .rodata  one u64 per parameter (run-time encoding), page_size
  *   programs count_memcg_events  tp/memcg/count_memcg_events: counts, then evaluates
  *            memcgc_test         syscall: the same logic on synthetic events and times
@@ -43,6 +44,19 @@ struct memcgc_test {
 	long long item;
 	unsigned long long val, result;
 };
+
+/* What the BPF code writes to the ring buffer `transitions` when a rule turns on or off
+ * (docs/object-format.md). */
+struct memcgc_transition {
+	unsigned int rule;              /* the rule's index */
+	unsigned int active;            /* 1: it turned on, 0: off */
+	unsigned long long time_ns;     /* the evaluation's now: bpf_ktime_get_ns() (CLOCK_MONOTONIC),
+					   or the test entry's `now` */
+	unsigned long long fired;       /* the rule's fired count, this turn included */
+};
+/* The ring buffer's size in bytes (libbpf rounds it up to a power-of-2 multiple of the
+ * page size): 682 records of 24 bytes (+ 8 of header each) before it is full. */
+#define MEMCGC_RING_BYTES 16384
 
 /* Writes the object; 0, or -1 after printing a one-line error naming the policy. */
 int emit_policy(struct policy *p, const struct policy_ir *ir, const struct emit_options *o);

@@ -577,8 +577,10 @@ LLVMValueRef lb_map(lb_module *m, const lb_map_spec *spec)
 	fields[n++] = map_number(m, "max_entries", spec->max_entries);
 	if (spec->map_flags)
 		fields[n++] = map_number(m, "map_flags", spec->map_flags);
-	fields[n++] = (lb_field){ "key", lb_pointer(m, spec->key), LB_NEXT };
-	fields[n++] = (lb_field){ "value", lb_pointer(m, spec->value), LB_NEXT };
+	if (spec->key.ir)       /* a ring buffer has neither */
+		fields[n++] = (lb_field){ "key", lb_pointer(m, spec->key), LB_NEXT };
+	if (spec->value.ir)
+		fields[n++] = (lb_field){ "value", lb_pointer(m, spec->value), LB_NEXT };
 	lb_type def = lb_struct(m, "", fields, n, 0);
 
 	LLVMValueRef g = add_global(m, spec->name, def.ir, NULL, ".maps", 8);
@@ -831,6 +833,7 @@ static const struct helper_sig {
 	{ LB_HELPER_GET_CURRENT_PID_TGID, 'q', "",     false },
 	{ LB_HELPER_GET_CURRENT_CGROUP_ID,'q', "",     false },
 	{ LB_HELPER_KTIME_GET_BOOT_NS,    'q', "",     false },
+	{ LB_HELPER_RINGBUF_OUTPUT,       'q', "ppqq", false },
 };
 
 static LLVMTypeRef kind_type(lb_module *m, char kind)

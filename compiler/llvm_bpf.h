@@ -139,6 +139,7 @@ enum lb_map_type {               /* values of enum bpf_map_type */
 	LB_MAP_PERCPU_ARRAY = 6,
 	LB_MAP_LRU_HASH = 9,
 	LB_MAP_LRU_PERCPU_HASH = 10,
+	LB_MAP_RINGBUF = 27,         /* no key or value: give them as (lb_type){ 0 } */
 };
 
 typedef struct lb_map_spec {
@@ -224,7 +225,9 @@ enum lb_helper {                 /* values of enum bpf_func_id */
 	LB_HELPER_GET_CURRENT_PID_TGID = 14,
 	LB_HELPER_GET_CURRENT_CGROUP_ID = 80,
 	LB_HELPER_KTIME_GET_BOOT_NS = 125,
+	LB_HELPER_RINGBUF_OUTPUT = 130,
 };
+enum { LB_RB_NO_WAKEUP = 1, LB_RB_FORCE_WAKEUP = 2 };            /* ringbuf output flags */
 enum { LB_BPF_ANY = 0, LB_BPF_NOEXIST = 1, LB_BPF_EXIST = 2 };   /* map update flags */
 
 LLVMValueRef lb_helper(lb_module *m, enum lb_helper id, LLVMValueRef *args, unsigned n);

@@ -5,7 +5,7 @@
 
 #include "lower.h"
 
-#define METADATA_FORMAT 2
+#define METADATA_FORMAT 3
 #define METADATA_SECTION ".memcgc.meta"
 
 /* The metadata text of a lowered policy, NUL-terminated, in p's arena. */

@@ -286,6 +286,16 @@ static int still_ours(struct actuated_file *f, int dirfd, const char *name, FILE
 	return 0;
 }
 
+/* A write made because of a transition (a->cause_ns): how long after it. */
+static void note_reaction(struct actuator *a)
+{
+	struct timespec ts;
+	if (!a->cause_ns || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return;
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	reaction_add(&a->reaction, now > a->cause_ns ? now - a->cause_ns : 0);
+}
+
 /* Journals and writes `value` into a file (its original when `value` is it). */
 static int put(struct actuator *a, struct actuated_file *f, int dirfd, const char *name,
 	       const char *value, const char *why, const char *prefix)
@@ -302,6 +312,7 @@ static int put(struct actuator *a, struct actuated_file *f, int dirfd, const cha
 		journal(a->fd, f->original, was, f->path);     /* it still holds what it held */
 		return 1;
 	}
+	note_reaction(a);
 	snprintf(f->written, sizeof(f->written), "%s", value);
 	f->held = strcmp(value, f->original) != 0;
 	say(a->log, prefix, "%s %s -> %s (%s)", f->path, was, value, why);

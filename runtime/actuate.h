@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "reaction.h"
+
 /* Where journals live: this, or $MEMCG_RUN_STATE_DIR (for tests). */
 #define ACTUATE_STATE_DIR "/run/memcg-run"
 /* memory.high is never lowered below this by over_high or high_delay. */
@@ -39,6 +41,10 @@ struct actuator {
 	int nfiles;
 	FILE *log;                      /* a line per write (NULL: none) */
 	FILE *err;                      /* a line per problem (NULL: none) */
+	/* Set by the caller while it acts on a rule's transition: its time (CLOCK_MONOTONIC
+	 * ns; 0: none). Each write then adds the time from it to just after the write. */
+	uint64_t cause_ns;
+	struct reaction reaction;
 };
 
 /* Opens this process's journal in `dir` (created 0700 if missing): a file locked for as

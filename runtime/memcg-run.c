@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "probe.h"
 #include "report.h"
 #include "run.h"
+#include "transitions.h"
 
 struct options {
 	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source;
@@ -39,6 +41,7 @@ struct options {
 };
 
 static volatile sig_atomic_t stop;
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 static void on_signal(int sig)
 {
@@ -581,6 +584,9 @@ static int load_and_attach(struct run *r, const struct options *o)
 	if (policy_object_load(&r->po, hooks ? ops : NULL) != 0)
 		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
 	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
+	char why_ring[600];
+	if (transitions_open(r, why_ring, sizeof(why_ring)) != 0)
+		return fail("%s", why_ring);
 	if (sync_ids(r) != 0)
 		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
 	if (attach_tracepoint(r) != 0)
@@ -617,6 +623,7 @@ static void cleanup(struct run *r)
 	if (r->pinned && r->tp_link)
 		bpf_link__disconnect(r->tp_link);   /* the pin keeps it attached */
 	detach_hooks(r);
+	transitions_close(r);
 	bpf_link__destroy(r->tp_link);
 	r->tp_link = NULL;
 	tracefs_release(r->tracefs_mounted);
@@ -659,50 +666,89 @@ static void actuate_all(struct run *r, double t, uint64_t now)
 	}
 }
 
-/* Every --period: memory.stat's growth counted (poll source), memory.pressure's (when the
- * policy reads it), then the cgroup files set. */
-static void every_period(struct run *r, double t)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);    /* the clock bpf_ktime_get_ns() reads */
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The transitions read since the last call: the cgroup files set at once, each write's
+ * reaction time counted from the earliest of them. Whether the files were set. */
+static int act_on_transitions(struct run *r)
+{
+	int acted = r->pending_ns && r->act_open;
+	if (acted) {
+		r->act.cause_ns = r->pending_ns;
+		actuate_all(r, monotonic_s() - r->started, monotonic_ns());
+		r->act.cause_ns = 0;
+	}
+	r->pending_ns = 0;
+	return acted;
+}
+
+/* Every --period: memory.stat's growth counted (poll source), memory.pressure's (when the
+ * policy reads it), and the transitions there are acted on, then the cgroup files set
+ * (the backstop for a transition the ring lost). */
+static void every_period(struct run *r, double t)
+{
 	if (r->source == SOURCE_POLL)
-		poll_tick(&r->poll, r, now);
-	psi_tick(&r->psi, r, now);
-	if (r->act_open)
-		actuate_all(r, t, now);
+		poll_tick(&r->poll, r, monotonic_ns());
+	psi_tick(&r->psi, r, monotonic_ns());
+	transitions_read(r);
+	if (!act_on_transitions(r) && r->act_open)
+		actuate_all(r, t, monotonic_ns());
 }
 
 /* Cgroups created or removed below a bound cgroup count (or stop counting) within a
  * second, whatever the status interval. */
 #define RESCAN_S 0.5
 
+static double earliest(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+/* Until stopped: each wait ends at the next deadline (period, rescan, status, --duration)
+ * or at once when a transition is written to the ring buffer or a signal comes (signals
+ * are let in only while waiting, so none is missed between the check and the wait). */
 static int run_loop(struct run *r, const struct options *o)
 {
+	sigset_t stops, waiting;
+	sigemptyset(&stops);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&stops, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stops, &waiting);
+	r->json = o->json;
 	report_start(r, o->dry_run, o->json);
-	double start = monotonic_s(), rescanned = start, acted = 0;
-	int periodic = r->act_open || r->source == SOURCE_POLL || r->psi.nitems;
-	while (!stop) {
+	double start = r->started = monotonic_s();
+	double status = start + o->interval, rescan = start + RESCAN_S, period = start;
+	double end = o->duration ? start + o->duration : HUGE_VAL;
+	int periodic = r->act_open || r->source == SOURCE_POLL || r->psi.nitems, rc = 0;
+	while (!rc) {
 		double now = monotonic_s();
-		double next = now + o->interval;
-		if (o->duration && now - start >= o->duration)
-			break;
-		while (!stop && monotonic_s() < next && !(o->duration && monotonic_s() - start >= o->duration)) {
-			usleep(periodic ? 10000 : 20000);
-			if (periodic && monotonic_s() - acted >= o->period) {
-				acted = monotonic_s();
-				every_period(r, acted - start);
-			}
-			if (monotonic_s() - rescanned >= RESCAN_S) {
-				sync_ids(r);
-				rescanned = monotonic_s();
-			}
+		if (periodic && now >= period) {
+			every_period(r, now - start);
+			period = now + o->period;
 		}
-		sync_ids(r);
-		rescanned = monotonic_s();
-		report_tick(r, monotonic_s() - start, o->json, o->quiet, o->explain);
+		if (now >= rescan) {
+			sync_ids(r);
+			rescan = now + RESCAN_S;
+		}
+		if (stop || now >= status || now >= end) {
+			sync_ids(r);
+			report_tick(r, monotonic_s() - start, o->json, o->quiet, o->explain);
+			if (stop || now >= end)
+				break;
+			status = now + o->interval;
+		}
+		double wake = earliest(earliest(status, rescan), earliest(end, periodic ? period : HUGE_VAL));
+		if (transitions_wait(r, wake - monotonic_s(), &waiting) < 0)
+			rc = fail("%s: waiting on its ring buffer of transitions: %s", r->object, strerror(errno));
+		act_on_transitions(r);
 	}
-	return 0;
+	sigprocmask(SIG_SETMASK, &waiting, NULL);
+	return rc;
 }
 
 /* Before anything is created: a signal only asks memcg-run to stop, which it does at the
@@ -710,9 +756,8 @@ static int run_loop(struct run *r, const struct options *o)
 static void catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
 }
 
 static int interrupted(void)

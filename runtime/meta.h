@@ -7,7 +7,7 @@
 enum { META_MAX = 64, META_TEXT = 256, META_HOOKS = 3 };
 
 /* The one format this reader understands (docs/object-format.md). */
-#define META_FORMAT_LINE "memcgc-object 2"
+#define META_FORMAT_LINE "memcgc-object 3"
 
 struct meta_cgroup {
 	int slot;

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "emit.h"
 #include "meta.h"
 
 #define META_SECTION ".memcgc.meta"
@@ -218,23 +219,33 @@ void policy_object_close(struct policy_object *po)
 }
 
 /* What memcg-run and the BPF code take each map to be; `entries` is how many the metadata
- * needs (0: at least one). */
+ * needs (0: at least one), exactly that many when `exact`. */
 struct map_shape {
 	const char *name;
 	enum bpf_map_type type;
 	uint32_t key_size, value_size;
 	int (*entries)(const struct policy_meta *m);
+	int exact;
 };
 
 static int n_counters(const struct policy_meta *m) { return m->ncounters; }
 static int n_rules(const struct policy_meta *m) { return m->nrules; }
 static int n_one(const struct policy_meta *m) { (void)m; return 1; }
+/* The ring buffer's bytes as libbpf makes them: MEMCGC_RING_BYTES (a power of 2) rounded
+ * up to the page size; a larger one would be mapped into memcg-run for nothing. */
+static int ring_bytes(const struct policy_meta *m)
+{
+	(void)m;
+	long page = sysconf(_SC_PAGESIZE);
+	return page > MEMCGC_RING_BYTES ? (int)page : MEMCGC_RING_BYTES;
+}
 
 static const struct map_shape map_shapes[] = {
-	{ "cgroup_slots", BPF_MAP_TYPE_HASH, sizeof(uint64_t), sizeof(uint64_t), n_one },
-	{ "counters", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct counter_value), n_counters },
-	{ "rule_states", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct rule_state), n_rules },
-	{ "clock", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), n_one },
+	{ "cgroup_slots", BPF_MAP_TYPE_HASH, sizeof(uint64_t), sizeof(uint64_t), n_one, 0 },
+	{ "counters", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct counter_value), n_counters, 0 },
+	{ "rule_states", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct rule_state), n_rules, 0 },
+	{ "clock", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), n_one, 0 },
+	{ "transitions", BPF_MAP_TYPE_RINGBUF, 0, 0, ring_bytes, 1 },
 };
 
 static const struct { const char *name; enum bpf_prog_type type; } prog_shapes[] = {
@@ -249,11 +260,13 @@ static int check_map(struct policy_object *po, const struct map_shape *s, const 
 		return fail(po, "has no map '%s': not a memcgc object", s->name);
 	uint32_t want = (uint32_t)s->entries(m);
 	if (bpf_map__type(map) != s->type || bpf_map__key_size(map) != s->key_size ||
-	    bpf_map__value_size(map) != s->value_size || bpf_map__max_entries(map) < want)
+	    bpf_map__value_size(map) != s->value_size || bpf_map__max_entries(map) < want ||
+	    (s->exact && bpf_map__max_entries(map) != want))
 		return fail(po, "map '%s' is not what memcgc makes (type %d, key %u, value %u bytes, "
-			    "%u entries; want type %d, key %u, value %u, at least %u)", s->name,
+			    "%u entries; want type %d, key %u, value %u, %s %u)", s->name,
 			    (int)bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
-			    bpf_map__max_entries(map), (int)s->type, s->key_size, s->value_size, want);
+			    bpf_map__max_entries(map), (int)s->type, s->key_size, s->value_size,
+			    s->exact ? "exactly" : "at least", want);
 	return 0;
 }
 

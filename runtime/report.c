@@ -11,6 +11,7 @@
 #include "emit.h"
 #include "signals.h"
 #include "units.h"
+#include "transitions.h"
 
 /* Action kinds as the hooks name them, with the test entry's query for each. */
 static const struct { const char *kind, *unit; enum test_op op; } hook_kinds[] = {
@@ -181,6 +182,11 @@ static double counter_value(const struct run *r, const struct meta_counter *c, u
 
 static void json_str(const char *s);
 
+static const char *source_name(const struct run *r)
+{
+	return r->source == SOURCE_POLL ? "poll" : "tracepoint";
+}
+
 /* A parameter's run-time encoding, in the unit the status shows it in. */
 static const struct { const char *type, *unit; double scale; } param_units[] = {
 	{ "rate", "/s", 1e3 }, { "size", "pages", 1 }, { "duration", "ms", 1e6 }, { "number", "", 1e3 },
@@ -314,6 +320,13 @@ static void print_text(const struct run *r, double t, const uint64_t (*hooks)[NK
 		print_files(r, s);
 		printf("\n");
 	}
+	if (r->act_open) {
+		const struct reaction *re = &r->act.reaction;
+		printf("           reaction (%s): %llu writes", source_name(r), (unsigned long long)re->count);
+		if (re->count)
+			printf(", median %.3f ms, max %.3f ms", reaction_median(re) / 1e6, re->max_ns / 1e6);
+		printf("\n");
+	}
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
@@ -338,8 +351,7 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 	const struct policy_meta *m = &r->meta;
 	printf("{\"time\": %.3f, \"policy\": ", t);
 	json_str(m->name);
-	printf(", \"source\": \"%s\", \"actuator\": \"%s\", \"rules\": [",
-	       r->source == SOURCE_POLL ? "poll" : "tracepoint",
+	printf(", \"source\": \"%s\", \"actuator\": \"%s\", \"rules\": [", source_name(r),
 	       r->act_open ? "cgroup" : r->dry_run || !m->nactions ? "none" : "hooks");
 	for (int i = 0; i < m->nrules; i++) {
 		printf("%s{\"index\": %d, \"line\": %d, \"active\": %s, \"fired\": %llu", i ? ", " : "",
@@ -375,7 +387,14 @@ static void print_json(const struct run *r, double t, const uint64_t (*hooks)[NK
 			}
 		printf("}}");
 	}
-	printf("}}\n");
+	printf("}");
+	if (r->act_open) {
+		const struct reaction *re = &r->act.reaction;
+		printf(", \"reaction\": {\"writes\": %llu, \"median_ms\": %.3f, \"max_ms\": %.3f}",
+		       (unsigned long long)re->count,
+		       reaction_median(re) / 1e6, re->max_ns / 1e6);
+	}
+	printf("}\n");
 }
 
 /* --explain with --json: the same facts as an object with "change" in it. */
@@ -466,6 +485,7 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 		rule_state(r, i, &states[i]);
 		changed |= (int)states[i].active != r->shown_active[i];
 	}
+	transitions_read(r);    /* the turns these states show, printed before the status */
 	for (int s = 0; s < m->ncgroups; s++)
 		for (int k = 0; k < NKINDS; k++) {
 			if (hooks[s][k] == r->shown_hooks[s][k])
@@ -488,4 +508,25 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 	for (int i = 0; i < m->nrules; i++)
 		r->shown_active[i] = (int)states[i].active;
 	r->shown_once = 1;
+}
+
+void report_transition(const struct run *r, const struct memcgc_transition *tr)
+{
+	const struct meta_rule *rule = &r->meta.rules[tr->rule];
+	uint64_t now = now_ns();
+	double t = (double)now / 1e9 - r->started;
+	if (r->json) {
+		printf("{\"time\": %.3f, \"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
+		       "\"fired\": %llu, \"time_ns\": %llu, \"read_ms\": %.3f", t, tr->rule, rule->line,
+		       tr->active ? "true" : "false", (unsigned long long)tr->fired,
+		       (unsigned long long)tr->time_ns,
+		       (double)(now > tr->time_ns ? now - tr->time_ns : 0) / 1e6);
+		json_values(r, (int)tr->rule, now);
+		printf("}}\n");
+		return;
+	}
+	printf("[%7.1fs] rule %u (line %d) turned %s, fired %llu: %s", t, tr->rule, rule->line,
+	       tr->active ? "on" : "off", (unsigned long long)tr->fired, rule->text);
+	print_values(r, (int)tr->rule, now, "  ");
+	printf("\n");
 }

@@ -14,6 +14,7 @@
 #include "probe.h"
 
 struct bpf_link;
+struct ring_buffer;
 
 enum { RUN_HOOKS, RUN_CGROUP };
 enum { SOURCE_TRACEPOINT, SOURCE_POLL };
@@ -42,6 +43,11 @@ struct run {
 	struct poll_source poll;        /* the memory.stat poller (poll.h) */
 	struct psi_source psi;          /* the memory.pressure poller (psi.h), either source */
 	double period;                  /* --period, in seconds */
+	struct ring_buffer *ring;       /* the object's transitions (transitions.h) */
+	uint64_t pending_ns;            /* the earliest transition read, not yet acted on (0: none) */
+	uint64_t ring_records, ring_bad;  /* records read; records refused (not what memcgc writes) */
+	double started;                 /* when the main loop started (CLOCK_MONOTONIC s) */
+	int json;                       /* --json */
 	/* what the last status showed, to print only changes (-q, --explain) */
 	uint64_t shown_hooks[META_MAX][4];
 	int shown_active[META_MAX * 4];

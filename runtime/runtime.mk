@@ -2,7 +2,7 @@
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
 	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c \
-	runtime/actuate.c runtime/poll.c runtime/psi.c
+	runtime/actuate.c runtime/poll.c runtime/psi.c runtime/reaction.c runtime/transitions.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)
@@ -20,10 +20,12 @@ SUITE_runtime      := tests/runtime/run-runtime.sh $(BUILD)
 SUITE_runtime_DEPS := all
 
 # The cgroup actuator's journal and restore against fake cgroup files (no kernel, no root).
-$(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/actuate.h
+$(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/actuate.h \
+		runtime/reaction.c runtime/reaction.h
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CC) $(CFLAGS) -Iruntime -o $@ tests/runtime/test-actuate.c runtime/actuate.c
+	@$(CC) $(CFLAGS) -Iruntime -o $@ tests/runtime/test-actuate.c runtime/actuate.c \
+		runtime/reaction.c
 
 # The poll source's memory.stat keys and its arithmetic for nested cgroups, and the
 # memory.pressure reader against fake files (no kernel).

@@ -110,14 +110,28 @@ shapes() {   # NAME CLANG-DEFINES...: tests/runtime/hostile/shapes.c with priori
 shapes counter-value -DCOUNTER_VALUE=256
 shapes state-value -DSTATE_VALUE=64
 shapes no-counters -DCOUNTERS=0
+shapes ring-large -DRING_BYTES=$((1 << 24))
+shapes ring-array -DRING_ARRAY
+shapes no-ring -DNO_RING
 shapes right
+ring=$(( $(getconf PAGESIZE) > 16384 ? $(getconf PAGESIZE) : 16384 ))
 for c in "counter-value|map 'counters' is not what memcgc makes (type 2, key 4, value 256 bytes" \
 	 "state-value|map 'rule_states' is not what memcgc makes (type 2, key 4, value 64 bytes" \
-	 "no-counters|map 'counters' is not what memcgc makes"; do
+	 "no-counters|map 'counters' is not what memcgc makes" \
+	 "ring-large|map 'transitions' is not what memcgc makes (type 27, key 0, value 0 bytes, 16777216 entries; want type 27, key 0, value 0, exactly $ring)" \
+	 "ring-array|map 'transitions' is not what memcgc makes (type 2, key 4, value 8 bytes" \
+	 "no-ring|has no map 'transitions': not a memcgc object"; do
 	IFS='|' read -r name want <<<"$c"
 	one_line "map-$name" "$want" "$run" --dry-run --duration 1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-$name.o"
 done
 check map-shapes-right 0 "rule 0 (line 7)" "$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-right.o"
+# records that are not what memcgc writes (short, a rule the metadata lacks), one pair for
+# every memcg event on the machine: ignored, said once, and the status still comes
+shapes bad-records -DBAD_RECORDS
+check ring-bad-records 0 "ignored a record of its ring buffer that memcgc does not write (4 bytes)" \
+	"$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-bad-records.o"
+check ring-bad-records-status 0 "rule 0 (line 7)" \
+	"$run" --dry-run --duration 1.1s --cgroup high="$high" --cgroup low="$low" "$work/shapes-bad-records.o"
 
 ## Load and attach failures: one line, with libbpf's first word in it; -v adds the rest
 shapes bad-map -DBAD_MAP

@@ -149,14 +149,17 @@ check err-not-memcgc 1 "not a memcgc object (no .memcgc.meta section)" "$run" --
 printf 'memcgc-object 9\nend\n' > "$work/meta9.txt"
 llvm-objcopy-19 --update-section .memcgc.meta="$work/meta9.txt" "$prio" "$work/meta9.o"
 check err-format 1 "made by an incompatible memcgc (metadata format 'memcgc-object 9" "$run" --inspect "$work/meta9.o"
-# the metadata's term and expr records are read strictly; format 1 is refused
+# the metadata's term and expr records are read strictly; formats 1 and 2 are refused
 llvm-objcopy-19 --dump-section .memcgc.meta="$work/meta.txt" "$prio"
 meta_variant() {   # NAME SED-EXPRESSION: priority.o with its metadata edited
 	sed "$2" "$work/meta.txt" > "$work/meta-$1.txt"
 	llvm-objcopy-19 --update-section .memcgc.meta="$work/meta-$1.txt" "$prio" "$work/meta-$1.o"
 }
-meta_variant v1 's/^memcgc-object 2$/memcgc-object 1/'
-check err-format-1 1 "made by an incompatible memcgc (metadata format 'memcgc-object 1', this memcg-run reads 'memcgc-object 2'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v1.o"
+meta_variant v1 's/^memcgc-object 3$/memcgc-object 1/'
+check err-format-1 1 "made by an incompatible memcgc (metadata format 'memcgc-object 1', this memcg-run reads 'memcgc-object 3'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v1.o"
+# format 2 objects have no ring buffer of transitions
+meta_variant v2 's/^memcgc-object 3$/memcgc-object 2/'
+check err-format-2 1 "made by an incompatible memcgc (metadata format 'memcgc-object 2', this memcg-run reads 'memcgc-object 3'): rebuild it with this memcgc" "$run" --inspect "$work/meta-v2.o"
 meta_variant term 's/^term 0 signal 0 /term 0 signal 7 /'
 check err-meta-term 1 "metadata line 12 is malformed: 'term 0 signal 7 \"pgscan(high)\"'" "$run" --inspect "$work/meta-term.o"
 meta_variant expr 's/^expr action 0 value size "p1"$/expr action 0 value size "p1 +"/'
@@ -255,6 +258,16 @@ active_rate=$(sed -nE 's/.*rule 0 \(line 7\) ACTIVE fired 1  when pgscan\(high\)
 if [ -n "$active_rate" ] && python3 -c "import sys; sys.exit(not float('$active_rate') > 50)"; then
 	pass status-condition-values "pgscan(high) $active_rate/s > threshold 50/s"
 else fail status-condition-values "no ACTIVE status line with pgscan(high) above threshold 50/s" "$(grep "rule 0" "$work/dry.out" | head -3)"; fi
+# the ring buffer: each turn printed as the BPF code makes it, before the status that shows it
+on=$(grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) turned on, fired 1: when pgscan\(high\) > threshold:  pgscan\(high\) [0-9.]+/s, threshold 50/s$' "$work/dry.out" | cut -d: -f1)
+active=$(grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) ACTIVE' "$work/dry.out" | cut -d: -f1)
+off=$(grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) turned off, fired 1: ' "$work/dry.out" | cut -d: -f1)
+idle=$(sed -n "${active:-1},\$p" "$work/dry.out" | grep -nE -m1 '^\[ *[0-9.]+s\] rule 0 \(line 7\) idle' | cut -d: -f1)
+idle=${idle:+$((idle + ${active:-1} - 1))}
+if [ -n "$on" ] && [ -n "$active" ] && [ -n "$off" ] && [ -n "$idle" ] && [ "$on" -lt "$active" ] &&
+   [ "$active" -lt "$off" ] && [ "$off" -lt "$idle" ]; then
+	pass transition-lines "turned on at line $on, first ACTIVE status $active, turned off $off, idle status $idle"
+else fail transition-lines "turned on at line ${on:-none}, ACTIVE status ${active:-none}, turned off ${off:-none}, idle status ${idle:-none}" "$(grep -E 'turned|rule 0' "$work/dry.out" | head -6)"; fi
 if tail -3 "$work/dry.out" | grep -q "rule 0 (line 7) idle"; then pass dry-run-rule-off
 else fail dry-run-rule-off "the rule did not turn off once high stopped" "$(tail -4 "$work/dry.out")"; fi
 if grep -qE "low: over_high 0 -> 1024 pages; rule 0 \(line 7\) holds: when pgscan\(high\) > threshold: pgscan\(high\) [0-9.]+/s, threshold 50/s \(dry run" "$work/dry.out"; then
@@ -278,8 +291,16 @@ if python3 - "$work/dry.json" 2> "$work/dry.json.why" <<'PY'
 import json, sys
 every = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 changes = [o["change"] for o in every if "change" in o]
-lines = [o for o in every if "change" not in o]
+lines = [o for o in every if "rules" in o]
 assert len(lines) >= 3, lines
+# the ring buffer: the turn on before the first status with the rule active, then the turn off
+turns = [(i, o["transition"]) for i, o in enumerate(every) if "transition" in o]
+assert [t["active"] for _, t in turns][:2] == [True, False], turns
+assert all(t["rule"] == 0 and t["line"] == 7 and t["fired"] == 1 and t["time_ns"] > 0 and t["read_ms"] >= 0 for _, t in turns[:2]), turns
+assert turns[0][1]["values"][1] == {"term": "threshold", "kind": "param", "value": 50, "unit": "/s"}, turns
+first_on = next(i for i, o in enumerate(every) if "rules" in o and o["rules"][0]["active"])
+assert turns[0][0] < first_on < turns[1][0], (turns, first_on)
+assert all(set(o) >= {"time", "policy", "rules", "cgroups"} and "reaction" not in o for o in lines), lines
 assert changes and changes[0]["cgroup"] == "low" and changes[0]["hook"] == "over_high", changes
 assert changes[0]["from"] == 0 and changes[0]["to"] == 1024 and changes[0]["rules"][0]["line"] == 7
 for o in lines:
@@ -389,8 +410,10 @@ rmdir "$high/child2"
 if [ $added = yes ] && took=$(wait_slot absent "$child_id" 5); then pass rescan-removes-within-a-second "gone from cgroup_slots after $took"
 else fail rescan-removes-within-a-second "cgroup id $child_id not added, or still in cgroup_slots ${took:-?} after rmdir" "$(slots)"; fi
 kill -TERM $runner; wait $runner
-# the one status line, printed on SIGTERM, has the rule fired by high/child2's events
-if grep -q "rule 0 (line 7) .* fired 1 " "$work/rescan.out" && [ "$(grep -c "rule 0 (line 7)" "$work/rescan.out")" = 1 ]; then
+# the one status line, printed on SIGTERM, has the rule fired by high/child2's events (the
+# lines of its turns, from the ring buffer, are not status lines)
+if grep -q "rule 0 (line 7) .* fired 1 " "$work/rescan.out" &&
+   [ "$(grep -cE "rule 0 \(line 7\) (ACTIVE|idle) " "$work/rescan.out")" = 1 ]; then
 	pass rescan-counts-between-statuses
 else fail rescan-counts-between-statuses "events in high/child2 did not fire the rule before the first status" "$(cat "$work/rescan.out")"; fi
 }

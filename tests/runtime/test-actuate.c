@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actuate.h"
@@ -256,6 +257,66 @@ static void test_forget(void)
 	close(dirfd);
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Reaction times: a write made while a transition is the cause counts, from the cause to
+ * after the write; one without a cause, or a call that writes nothing, does not. */
+static void test_reaction(void)
+{
+	struct actuator a;
+	fresh();
+	int dirfd = open(cg, O_RDONLY | O_DIRECTORY);
+	if (actuate_open(&a, state, detail, sizeof(detail)) != 0) {
+		check("reaction-open", 0, detail);
+		return;
+	}
+	a.log = a.err = NULL;
+	tick(&a, dirfd, 4096, 0, 0, 0);                 /* a write, no cause */
+	check("reaction-no-cause", a.reaction.count == 0, "a write without a transition counted");
+	a.cause_ns = monotonic_ns() - 5000000;          /* a transition 5 ms ago */
+	tick(&a, dirfd, 0, 0, 0, 0);                    /* over_high off: max written back */
+	snprintf(detail, sizeof(detail), "%llu reactions, max %llu ns, median %llu ns; want 1, both >= 5 ms",
+		 (unsigned long long)a.reaction.count, (unsigned long long)a.reaction.max_ns,
+		 (unsigned long long)reaction_median(&a.reaction));
+	check("reaction-counted", a.reaction.count == 1 && a.reaction.max_ns >= 5000000 &&
+	      reaction_median(&a.reaction) == a.reaction.max_ns, detail);
+	tick(&a, dirfd, 0, 0, 0, 0);                    /* nothing to write */
+	check("reaction-no-write", a.reaction.count == 1, "a call that wrote nothing counted");
+	a.cause_ns = monotonic_ns() + 1000000000;       /* a time ahead of the clock: 0, no wrap */
+	tick(&a, dirfd, 4096, 0, 0, 0);
+	snprintf(detail, sizeof(detail), "%llu reactions, max %llu ns", (unsigned long long)a.reaction.count,
+		 (unsigned long long)a.reaction.max_ns);
+	check("reaction-cause-ahead", a.reaction.count == 2 && a.reaction.max_ns < 1000000000, detail);
+	actuate_close(&a, NULL);
+	close(dirfd);
+}
+
+/* The reservoir: count and max exact however many; the median exact up to its size. */
+static void test_reaction_reservoir(void)
+{
+	struct reaction r = { 0 };
+	check("reservoir-empty", reaction_median(&r) == 0 && r.count == 0, "an empty reservoir has a median");
+	for (uint64_t v = 9; v >= 1; v--)
+		reaction_add(&r, v);
+	snprintf(detail, sizeof(detail), "median %llu max %llu count %llu, want 5 9 9",
+		 (unsigned long long)reaction_median(&r), (unsigned long long)r.max_ns,
+		 (unsigned long long)r.count);
+	check("reservoir-exact", reaction_median(&r) == 5 && r.max_ns == 9 && r.count == 9, detail);
+	struct reaction big = { 0 };
+	for (uint64_t i = 0; i < 100000; i++)     /* 0..99999 ns: median near 50000 */
+		reaction_add(&big, (i * 7919) % 100000);
+	uint64_t m = reaction_median(&big);
+	snprintf(detail, sizeof(detail), "median %llu max %llu count %llu, want 25000..75000, 99999, 100000",
+		 (unsigned long long)m, (unsigned long long)big.max_ns, (unsigned long long)big.count);
+	check("reservoir-bounded", big.count == 100000 && big.max_ns == 99999 && m > 25000 && m < 75000,
+	      detail);
+}
+
 int main(int argc, char **argv)
 {
 	page = sysconf(_SC_PAGESIZE);
@@ -273,6 +334,8 @@ int main(int argc, char **argv)
 	test_sigkill();
 	test_never_looser();
 	test_forget();
+	test_reaction();
+	test_reaction_reservoir();
 	if (argc <= 1) {
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -13,6 +13,9 @@
 #ifndef COUNTERS
 #define COUNTERS 1
 #endif
+#ifndef RING_BYTES
+#define RING_BYTES 16384
+#endif
 
 struct { __u64 v[COUNTER_VALUE / 8]; } counter_value;
 struct { __u64 v[STATE_VALUE / 8]; } state_value;
@@ -45,6 +48,20 @@ struct {
 	__type(value, __u64);
 } clock SEC(".maps");
 
+#ifdef RING_ARRAY       /* `transitions` of another type than a ring buffer */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} transitions SEC(".maps");
+#elif !defined(NO_RING)
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RING_BYTES);
+} transitions SEC(".maps");
+#endif
+
 #ifdef BAD_MAP         /* a map the kernel refuses to create: libbpf warns, the load fails */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -63,6 +80,12 @@ int count_memcg_events(void *ctx)
 	struct { __u64 v[COUNTER_VALUE / 8]; } *c = bpf_map_lookup_elem(&counters, &key);
 	if (c)   /* an event counts in the last word, beyond what memcg-run's buffer holds */
 		c->v[COUNTER_VALUE / 8 - 1] = 0x4141414141414141ULL + param_threshold + param_boost + page_size;
+#if defined(BAD_RECORDS) && !defined(RING_ARRAY) && !defined(NO_RING)
+	/* every event: a short record, and one of a rule the metadata does not have */
+	__u64 record[3] = { 0x4141414100000007ULL, 1, 2 };
+	bpf_ringbuf_output(&transitions, record, 4, 0);
+	bpf_ringbuf_output(&transitions, record, sizeof(record), 0);
+#endif
 	return 1;
 }
 

@@ -2,8 +2,8 @@
 # Inside the test VM: memcgc-compiled policies attached by memcg-run to real cgroup v2
 # memcgs, with real workloads (tests/vm/progs/toucher.c). One kernel ABI per boot.
 #   guest-e2e.sh BUILD ABI OBJDIR [TEST...]
-# TEST: refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll delay
-# protect over_high
+# TEST: refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll ring
+# delay protect over_high
 # (default: those for ABI).
 # The last line it prints is `guest-e2e: done ABI`; run-e2e.sh counts a run without it
 # (the VM died, the script stopped early) as a FAIL.
@@ -418,8 +418,9 @@ test_poll_source() {
 	wait_value "$low/memory.high" max 5; restored=$?
 	stop_run
 	rate=$(sed -n 's/^ *high: pgfault \([0-9.]*\)\/s.*/\1/p' "$TMP/poll.log" | sort -g | tail -1)
-	if [ $written = 0 ] && [ $restored = 0 ] && ge "${rate:-0}" 10; then
-		pass poll-source "pgfault(high) up to ${rate}/s from memory.stat; low's memory.high $floor ${react}s after high started faulting, then max"
+	local reaction; reaction=$(grep -E '^ +reaction \(poll\): [1-9][0-9]* writes, median' "$TMP/poll.log" | tail -1)
+	if [ $written = 0 ] && [ $restored = 0 ] && ge "${rate:-0}" 10 && [ -n "$reaction" ]; then
+		pass poll-source "pgfault(high) up to ${rate}/s from memory.stat; low's memory.high $floor ${react}s after high started faulting, then max; ${reaction#"${reaction%%[! ]*}"}"
 	else fail poll-source "pgfault(high) up to ${rate:-?}/s; memory.high written: $written, restored: $restored" "$(tail -6 "$TMP/poll.log")"; fi
 }
 
@@ -493,11 +494,76 @@ test_pressure_poll() {
 	else fail pressure-poll "no active rule with pressure_full(high) in %; high's memory.pressure: $(tail -1 "$high/memory.pressure")" "$(tail -2 "$log")"; fi
 }
 
-tests="refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll"
+# line numbers in LOG: the first line matching each ERE, in order, or "" for none
+first_line() { grep -nE -m1 -- "$2" "$1" | cut -d: -f1; }
+
+# the ring buffer (tracepoint source, cgroup actuator): the rule's turn on is printed, and
+# low's memory.high written, as soon as the BPF code sees it, before the next status line
+# (which says ACTIVE); the reaction time (transition -> file written) is reported, text and
+# JSON; its figure is shown, not asserted. On stock (no tracepoint) the same with the
+# poll source: the turn on is seen at the poll's evaluation
+test_ring() {
+	local high=$T/g/high low=$T/g/low floor=16777216 on write status between react src=tracepoint
+	[ "$ABI" = stock ] && src=poll
+	cleanup; mkcg "$T" "$T/g" "$high" "$low"
+	start_run "$TMP/ring.log" --source=$src --actuator=cgroup --explain --interval 2s \
+		--cgroup high="$high" --cgroup low="$low" "$OBJ/over-high.o" ||
+		{ fail ring "memcg-run did not attach" "$(cat "$TMP/ring.log")"; return; }
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 5
+	wait_log "$TMP/ring.log" "rule 0 (line 5) ACTIVE" 5
+	wait $p1
+	wait_value "$low/memory.high" max 5
+	stop_run
+	on=$(first_line "$TMP/ring.log" '^\[ *[0-9.]+s\] rule 0 \(line 5\) turned on, fired 1: when pgfault\(high\) > 10/s:')
+	write=$(first_line "$TMP/ring.log" "^\\[ *[0-9.]+s\\] low: $low/memory.high max -> $floor ")
+	status=$(first_line "$TMP/ring.log" '^\[ *[0-9.]+s\] rule 0 \(line 5\) ACTIVE')
+	between=$(sed -n "${on:-1},${write:-1}p" "$TMP/ring.log" | grep -cE '^\[ *[0-9.]+s\] rule 0 \(line 5\) (idle|ACTIVE)')
+	if [ -n "$on" ] && [ -n "$write" ] && [ -n "$status" ] && [ "$on" -lt "$write" ] &&
+	   [ "$write" -lt "$status" ] && [ "$between" = 0 ]; then
+		pass ring-transition-first "turn on at line $on, memory.high written at line $write, first ACTIVE status at line $status"
+	else fail ring-transition-first "turn on at line ${on:-none}, write at ${write:-none}, ACTIVE status at ${status:-none}, $between status lines between" "$(head -16 "$TMP/ring.log")"; fi
+	react=$(grep -E "^ +reaction \\($src\\): [1-9][0-9]* writes, median" "$TMP/ring.log" | tail -1)
+	[ -n "$react" ] && pass ring-reaction "${react#"${react%%[! ]*}"}" ||
+		fail ring-reaction "no status line with a reaction time" "$(grep reaction "$TMP/ring.log" | tail -2)"
+
+	# --json (no start line: attached once the first status is out): the transition object
+	# before the first status with the rule active
+	echo max > "$low/memory.high"
+	"$RUN" --source=$src --actuator=cgroup --json --interval 2s --cgroup high="$high" \
+		--cgroup low="$low" "$OBJ/over-high.o" > "$TMP/ring.json" 2>&1 &
+	RUN_PID=$!
+	wait_log "$TMP/ring.json" '"rules"' 20 ||
+		{ stop_run; fail ring-json "memcg-run did not start" "$(head -c 800 "$TMP/ring.json")"; return; }
+	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
+	wait_value "$low/memory.high" $floor 5
+	wait_log "$TMP/ring.json" '"active": true, "fired": 1, "values"' 5
+	wait $p1
+	wait_value "$low/memory.high" max 5
+	sleep 2.5
+	stop_run
+	if out=$(python3 - "$TMP/ring.json" $src 2>&1 <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+on = next(i for i, o in enumerate(lines) if o.get("transition", {}).get("active") is True)
+t = lines[on]["transition"]
+assert t["rule"] == 0 and t["line"] == 5 and t["fired"] == 1 and t["time_ns"] > 0, t
+first = next(i for i, o in enumerate(lines) if "rules" in o and o["rules"][0]["active"])
+assert on < first, (on, first)
+r = [o["reaction"] for o in lines if "reaction" in o]
+assert r and r[-1]["writes"] >= 1, r
+assert all(o["source"] == sys.argv[2] and o["actuator"] == "cgroup" for o in lines if "rules" in o), lines
+print("reaction: writes %d, median %.3f ms, max %.3f ms; the turn on read %.3f ms after it" %
+      (r[-1]["writes"], r[-1]["median_ms"], r[-1]["max_ms"], t["read_ms"]))
+PY
+); then pass ring-json "$out"; else fail ring-json "$(tail -1 <<<"$out")" "$(head -c 800 "$TMP/ring.json")"; fi
+}
+
+tests="refuse examples busy rebind cgroup_actuator poll_source pressure pressure_poll ring"
 case $ABI in
 v2) tests+=" over_high" ;;
 v6|v7) tests+=" delay protect" ;;
-stock) tests="refuse examples busy cgroup_actuator poll_source pressure pressure_poll" ;;
+stock) tests="refuse examples busy cgroup_actuator poll_source pressure pressure_poll ring" ;;
 esac
 shift 3
 [ $# -gt 0 ] && tests="$*"
