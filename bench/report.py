@@ -138,6 +138,41 @@ def target(name, goal, value, met, source, unit=""):
             "command": COMMANDS[source]}
 
 
+# Reaction time of the cgroup actuator (transition -> file written), from the priority
+# runs that carried the policy out through cgroup files; the poll period is memcg-run's
+# default (--period 100 ms): the poll source's goal is one period.
+POLL_PERIOD_MS = 100
+REACTION_GOAL_MS = {"tracepoint": 10, "poll": POLL_PERIOD_MS}
+
+
+def reaction_summary(records):
+    """{(abi, config, source): {"runs", "writes", "median_ms": spread of the runs'
+    medians, "max_ms": the largest}} over the priority runs with writes."""
+    out = {}
+    for r in records:
+        re = r.get("reaction") if r.get("bench") == "priority" else None
+        if not re or not re.get("writes"):
+            continue
+        key = (r["abi"], r["config"], re["source"])
+        out.setdefault(key, []).append(re)
+    return {k: {"runs": len(v), "writes": sum(x["writes"] for x in v),
+                "median_ms": spread([x["median_ms"] for x in v]),
+                "max_ms": max(x["max_ms"] for x in v)} for k, v in out.items()}
+
+
+def reaction_targets(summary):
+    out = []
+    for (abi, config, source), s in sorted(summary.items()):
+        if config != "both-policy" and config != "both-policy-cgroup":
+            continue
+        m = med(s["median_ms"])
+        goal = REACTION_GOAL_MS[source]
+        out.append(target(f"{abi}: reaction time (transition -> cgroup file written), {source} "
+                          "source, median of the runs' medians", f"< {goal} ms", m,
+                          m is not None and m < goal, "guest", unit="ms"))
+    return out
+
+
 # Overheads and the compiler's figures
 
 def tp_programs(records):
@@ -275,6 +310,22 @@ def md_priority(summary, setup, plots):
     return out
 
 
+def md_reaction(summary):
+    if not summary:
+        return []
+    out = ["### Reaction time of the cgroup actuator (guest, emulated)", "",
+           "From a rule's transition (the BPF code's clock) to just after memcg-run's write "
+           "of the cgroup file, in the priority runs that carried the policy out through "
+           "cgroup files; memcg-run's own figures (docs/memcg-run.md, \"Reaction time\"). "
+           "With the poll source the transition is seen at a poll, up to one period "
+           f"({POLL_PERIOD_MS} ms) after the counter crossed.", ""]
+    rows = [[abi, dict(CONFIGS).get(config, config), source, s["runs"], s["writes"],
+             fmt_spread(s["median_ms"]), fmt(s["max_ms"])]
+            for (abi, config, source), s in sorted(summary.items())]
+    return out + [md_table(["kernel", "configuration", "source", "runs", "writes",
+                            "median ms, median of runs (min–max)", "max ms"], rows), ""]
+
+
 def md_overhead(rec, charge, tp_plot):
     out = ["## Overhead", "", "### The tracepoint program, per event (host)", "",
            f"Command: `{COMMANDS['codegen']}`: the three programs attached to "
@@ -323,7 +374,8 @@ def main():
     os.makedirs(plot_dir, exist_ok=True)
     summary, setup = summarise_priority(rec.get("guest", []))
     charge = charge_summary(rec.get("guest", []))
-    targets = other_targets(rec) + priority_targets(summary)
+    reaction = reaction_summary(rec.get("guest", []))
+    targets = other_targets(rec) + priority_targets(summary) + reaction_targets(reaction)
     plots = {abi: plot_priority(abi, t, plot_dir) for abi, t in summary.items()}
     progs = tp_programs(rec.get("codegen", []))
     tp_plot = plot_tp(progs, plot_dir) if progs else None
@@ -332,7 +384,9 @@ def main():
     with open(results_path, "w") as f:
         json.dump({"machine": machine, "commands": COMMANDS, "targets": targets,
                    "priority": summary, "priority_derived": {a: derived(t) for a, t in summary.items()},
-                   "charge": charge, "records": rec}, f, indent=1, sort_keys=True)
+                   "charge": charge, "records": rec,
+                   "reaction": {" ".join(k): v for k, v in reaction.items()}},
+                  f, indent=1, sort_keys=True)
         f.write("\n")
     md = ["# Benchmarks", "",
           f"Written by `make bench` (bench/report.py) on {machine['date']}: host kernel "
@@ -342,7 +396,7 @@ def main():
     md += [md_table(["target", "goal", "measured", "met", "command"],
                     [[t["target"], t["goal"], f"{fmt(t['value'], 2)} {t['unit']}".strip(),
                       "yes" if t["met"] else "**no**", f"`{t['command']}`"] for t in targets]), ""]
-    md += md_priority(summary, setup, plots) + md_overhead(rec, charge, tp_plot) + md_compiler(rec)
+    md += md_priority(summary, setup, plots) + md_reaction(reaction) + md_overhead(rec, charge, tp_plot) + md_compiler(rec)
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):   # prose on reading the figures: no figure is typed in there
         with open(notes) as f:

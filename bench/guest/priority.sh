@@ -45,6 +45,16 @@ echo "{\"bench\":\"priority-setup\",\"abi\":\"$abi\",\"kernel\":$(json_str "$(un
 	`"\"tuned_options\":$(json_str "${TUNED:-}"),"`
 	`"\"reps\":$REPS,\"seconds\":$SECS}" | tee -a "$OUT"
 
+# the reaction times memcg-run's last status showed (cgroup actuator: transition -> file
+# written), as JSON: {"source", "writes", "median_ms", "max_ms"}, or null
+reaction_json() {
+	grep -E '^ +reaction \((tracepoint|poll)\): [0-9]+ writes' "$1" | tail -1 |
+		awk '{ src = $2; gsub(/[():]/, "", src); med = "null"; max = "null"
+		       if ($5 == "median") { med = $6; max = $9 }
+		       printf "{\"source\":\"%s\",\"writes\":%d,\"median_ms\":%s,\"max_ms\":%s}", src, $3, med, max }
+		     END { if (NR == 0) printf "null" }'
+}
+
 # one RUN of CONFIG: fresh cgroups, the config's knobs, the workloads, one JSON line
 one() {
 	local config=$1 rep=$2 names=high policy= h=- l=-
@@ -62,9 +72,9 @@ one() {
 	*policy-cgroup) policy=1
 		policy_start "$OBJ" -q --actuator=cgroup "${POLICY_ARGS[@]}" || return 1 ;;
 	esac
-	local rates
+	local rates reaction=null
 	rates=$(run_workloads $names 2>>"$TMP/raw.log")
-	[ -z "$policy" ] || policy_stop
+	[ -z "$policy" ] || { policy_stop; reaction=$(reaction_json "$TMP/run.out"); }
 	case $names in
 	high) h=$rates ;;
 	low) l=$rates ;;
@@ -72,7 +82,8 @@ one() {
 	esac
 	cg_teardown
 	echo "{\"bench\":\"priority\",\"abi\":\"$abi\",\"config\":\"$config\",\"rep\":$rep,"`
-		`"\"seconds\":$SECS,\"high\":$(num "$h"),\"low\":$(num "$l")}" | tee -a "$OUT"
+		`"\"seconds\":$SECS,\"high\":$(num "$h"),\"low\":$(num "$l"),\"reaction\":$reaction}" |
+		tee -a "$OUT"
 }
 
 POLICY_ARGS=("$@")
