@@ -86,26 +86,31 @@ int report_probe(const struct run *r, int have_object, int dry_run)
 	if (!have_object)
 		return k->btf && k->tracepoint && k->ops;
 	char why[512];
-	int base = k->btf && k->tracepoint && (!k->live || k->privileged);
+	/* events: the tracepoint, or memory.stat polled (cgroup v2, the live machine only) */
+	int poll = !k->tracepoint && k->live && k->cgroup2_memory;
+	int base = k->btf && (k->tracepoint || poll) && (!k->live || k->privileged);
+	const char *no_source = "no memcg:count_memcg_events tracepoint (and no cgroup v2 memory "
+				"for the poll source)";
 	if (dry_run) {
 		int ok = base && (!k->live || k->cgroup2_memory || k->cgroup1_memory);
-		printf("object %s (dry run): %s%s%s\n", r->object, ok ? "can run" : "cannot run",
-		       ok ? "" : ": ", ok ? "" : !k->btf ? "no BTF" : !k->tracepoint ?
-		       "no memcg:count_memcg_events tracepoint" : !k->privileged ? k->privilege :
-		       "no cgroup memory controller");
+		printf("object %s (dry run): %s%s%s%s\n", r->object, ok ? "can run" : "cannot run",
+		       ok ? "" : ": ", ok ? "" : !k->btf ? "no BTF" : !k->tracepoint && !poll ?
+		       no_source : !k->privileged ? k->privilege : "no cgroup memory controller",
+		       ok && poll ? ", events from memory.stat (no tracepoint here)" : "");
 		return ok;
 	}
 	int hooks = probe_policy_hooks(k, &r->meta, why, sizeof(why)) == 0;
 	if (!k->ops && k->live && k->cgroup2_memory && base) {
-		printf("object %s: can run, through cgroup files (no memcg_bpf_ops here)\n", r->object);
+		printf("object %s: can run, through cgroup files (no memcg_bpf_ops here)%s\n", r->object,
+		       poll ? ", events from memory.stat (no tracepoint here)" : "");
 		return 1;
 	}
 	if (hooks && k->live && !k->cgroup2_memory)
 		snprintf(why, sizeof(why), "no cgroup v2 memory controller (memcg_bpf_ops attaches to "
 			 "cgroup v2)");
 	else if (hooks && !base)
-		snprintf(why, sizeof(why), "%s", !k->btf ? "no BTF" : !k->tracepoint ?
-			 "no memcg:count_memcg_events tracepoint" : k->privilege);
+		snprintf(why, sizeof(why), "%s", !k->btf ? "no BTF" : !k->tracepoint && !poll ?
+			 no_source : k->privilege);
 	else if (hooks)
 		why[0] = 0;
 	int ok = base && hooks && (!k->live || k->cgroup2_memory);

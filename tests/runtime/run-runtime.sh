@@ -284,8 +284,9 @@ sync; echo 3 > /proc/sys/vm/drop_caches; rm -f "$file"
 	"$prio" > "$work/dry.json" 2>&1 &
 runner=$!
 wait_for "$work/dry.json" '"rules"' 10   # a status before the workload
-pressure "$high" "$work/dry.json" '"active": true' 20
-wait_after "$work/dry.json" '"active": true' '"active": false' 15   # on, then off
+# (status objects only: a transition object says "rule": 0, a status "index": 0)
+pressure "$high" "$work/dry.json" '"index": 0, "line": 7, "active": true' 20
+wait_after "$work/dry.json" '"index": 0, "line": 7, "active": true' '"index": 0, "line": 7, "active": false' 15   # on, then off
 kill -TERM $runner; wait $runner
 if python3 - "$work/dry.json" 2> "$work/dry.json.why" <<'PY'
 import json, sys

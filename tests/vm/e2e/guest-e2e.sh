@@ -140,6 +140,16 @@ test_refuse() {
 refuse_stock() {
 	local out status
 	cleanup; mkcg "$T" "$T/r" "$T/r/high" "$T/r/low"
+	# --probe says the object runs, and how
+	out=$("$RUN" --probe "$OBJ/over-high.o" 2>&1); status=$?
+	if [ $status = 0 ] && grep -qxF "object $OBJ/over-high.o: can run, through cgroup files (no memcg_bpf_ops here), events from memory.stat (no tracepoint here)" <<<"$out" &&
+	   grep -qxF "default actuator, source   cgroup files, memory.stat poll" <<<"$out"; then
+		pass probe-stock "$(tail -1 <<<"$out")"
+	else fail probe-stock "exit $status" "$out"; fi
+	out=$("$RUN" --probe --dry-run "$OBJ/over-high.o" 2>&1); status=$?
+	if [ $status = 0 ] && grep -qxF "object $OBJ/over-high.o (dry run): can run, events from memory.stat (no tracepoint here)" <<<"$out"; then
+		pass probe-stock-dry-run
+	else fail probe-stock-dry-run "exit $status" "$(tail -2 <<<"$out")"; fi
 	local binds=(--cgroup high="$T/r/high" --cgroup low="$T/r/low" "$OBJ/over-high.o")
 	out=$("$RUN" --actuator=hooks "${binds[@]}" 2>&1); status=$?
 	if [ $status = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
