@@ -2,7 +2,8 @@
 # tests of the kernel interface (see tests/vm/kernel/README.md).
 #
 #   make vm-kernels          build (or find in the cache) the v6, v2, v7 and stock kernels
-#   make vm-shell ABI=v6     interactive shell in the VM (host root chrooted; default v2)
+#   make vm-shell ABI=v6     interactive shell in the VM (host root chrooted; default v2; also
+#                            ABI=stock)
 #   make check-vm            just this suite, through tests/run.py (tests/tests.mk)
 #   make vm-progs            the test programs (loader, toucher, BPF objects)
 
@@ -18,7 +19,8 @@ VM_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter
 vm-kernels: | $(DEPS_STAMP)
 	$(VM_DIR)/build-kernel.sh $(VM_KERNELS)
 
-vm-shell: vm-progs
+# the programs for ABI's kernel only (stock has no memcg_bpf_ops for the loader's object)
+vm-shell: $(VM_BUILD)/toucher $(VM_BUILD)/loader $(if $(filter stock,$(ABI)),,$(VM_BUILD)/memcg_ops-$(ABI).bpf.o)
 	$(VM_DIR)/run-vm.sh --shell --abi $(ABI) --swap
 
 $(VM_BUILD)/toucher: $(VM_DIR)/progs/toucher.c | $(DEPS_STAMP)
