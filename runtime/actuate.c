@@ -286,14 +286,20 @@ static int still_ours(struct actuated_file *f, int dirfd, const char *name, FILE
 	return 0;
 }
 
-/* A write made because of a transition (a->cause_ns): how long after it. */
-static void note_reaction(struct actuator *a)
+static uint64_t monotonic_now(void)
 {
 	struct timespec ts;
-	if (!a->cause_ns || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return;
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	reaction_add(&a->reaction, now > a->cause_ns ? now - a->cause_ns : 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A write made because of a transition (a->cause_ns): how long after it the write was
+ * made, `at` (taken as the write began: the kernel puts the value in effect first, and a
+ * memory.high below usage then reclaims inside the write, which is the kernel's reaction). */
+static void note_reaction(struct actuator *a, uint64_t at)
+{
+	if (a->cause_ns)
+		reaction_add(&a->reaction, at > a->cause_ns ? at - a->cause_ns : 0);
 }
 
 /* Journals and writes `value` into a file (its original when `value` is it). */
@@ -307,12 +313,13 @@ static int put(struct actuator *a, struct actuated_file *f, int dirfd, const cha
 		    a->journal, strerror(errno));
 		return 1;
 	}
+	uint64_t at = monotonic_now();
 	if (write_value(dirfd, name, value) != 0) {
 		say(a->err, prefix, "cannot write %s to %s: %s", value, f->path, strerror(errno));
 		journal(a->fd, f->original, was, f->path);     /* it still holds what it held */
 		return 1;
 	}
-	note_reaction(a);
+	note_reaction(a, at);
 	snprintf(f->written, sizeof(f->written), "%s", value);
 	f->held = strcmp(value, f->original) != 0;
 	say(a->log, prefix, "%s %s -> %s (%s)", f->path, was, value, why);
