@@ -24,12 +24,13 @@ $(BENCH_DIR)/defines-60000.mcp: | $(DEPS_STAMP)
 		[print(f'define d{i} = d{i-1}') for i in range(1, n)]; print(f'when d{n-1} > 1/s: protect_low(a)')" > $@
 
 bench-frontend: all $(BUILD)/frontend_bench $(BENCH_DIR)/rules-5000.mcp $(BENCH_DIR)/defines-60000.mcp
-	@echo "== front end: parse and check, in process (target: 5,000 rules under 100 ms)"
+	@echo "== front end: parse and check, in process (target: 5,000 rules under 100 ms; the"
+	@echo "   generated 5,000 rules are past the kernel's limits: refused, after all are checked)"
 	@{ $(BUILD)/frontend_bench examples/priority.mcp 200 && \
 	   $(BUILD)/frontend_bench examples/tour.mcp 200 2>/dev/null && \
 	   $(BUILD)/frontend_bench $(BENCH_DIR)/rules-5000.mcp 21 && \
 	   $(BUILD)/frontend_bench $(BENCH_DIR)/defines-60000.mcp 11 && \
-	   python3 bench/process_time.py check-process 5 $(BUILD)/memcgc --check \
+	   python3 bench/process_time.py --status 1 check-process 5 $(BUILD)/memcgc --check \
 		$(BENCH_DIR)/rules-5000.mcp; } | tee $(BENCH_DIR)/frontend.jsonl
 
 .PHONY: bench bench-frontend

@@ -1,5 +1,6 @@
 /* Parse-and-check time of the front end, in process: the median and minimum of N runs on
- * one policy file (reading it included). */
+ * one policy file (reading it included). A policy the front end refuses (a generated one
+ * past the kernel's limits) is still timed whole: "refused" says so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
 	}
 	int runs = atoi(argv[2]);
 	double *ms = calloc((size_t)runs, sizeof(double));
-	int rules = 0;
+	int rules = 0, refused = 0;
 	for (int i = 0; i < runs; i++) {
 		struct policy p;
 		policy_init(&p, i == 0 ? stderr : NULL);
@@ -37,13 +38,12 @@ int main(int argc, char **argv)
 		ms[i] = now_ms() - t0;
 		rules = p.rules.len;
 		policy_free(&p);
-		if (rc != 0)
-			return 1;
+		refused |= rc != 0;
 	}
 	qsort(ms, (size_t)runs, sizeof(double), by_value);
 	printf("{\"bench\": \"frontend\", \"policy\": \"%s\", \"rules\": %d, \"runs\": %d, "
-	       "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f}\n",
-	       argv[1], rules, runs, ms[runs / 2], ms[0], ms[runs - 1]);
+	       "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, \"refused\": %s}\n",
+	       argv[1], rules, runs, ms[runs / 2], ms[0], ms[runs - 1], refused ? "true" : "false");
 	free(ms);
 	return 0;
 }

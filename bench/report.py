@@ -353,11 +353,14 @@ def md_overhead(rec, charge, tp_plot):
 def md_compiler(rec):
     out = ["## Compiler and runtime", "", f"Commands: `{COMMANDS['frontend']}`, "
            f"`{COMMANDS['codegen']}`, `{COMMANDS['runtime']}`.", ""]
-    rows = [[r["policy"], r.get("rules", ""), f"{r['median_ms']} ({r['min_ms']}–{r['max_ms']})",
-             r["runs"]] for r in rec.get("frontend", []) if r.get("bench") == "frontend"]
+    refused = " (refused after the check: past the kernel's limits)"
+    rows = [[r["policy"] + (refused if r.get("refused") else ""), r.get("rules", ""),
+             f"{r['median_ms']} ({r['min_ms']}–{r['max_ms']})", r["runs"]]
+            for r in rec.get("frontend", []) if r.get("bench") == "frontend"]
     out += ["Front end, parse and check in process (ms):", "",
             md_table(["policy", "rules", "median (min–max)", "runs"], rows), ""]
-    rows = [[r["policy"] + (" (`memcgc --check`)" if r["bench"] == "check-process" else ""),
+    rows = [[r["policy"] + (" (`memcgc --check`)" if r["bench"] == "check-process" else "") +
+             (refused if r.get("status") else ""),
              f"{r['median_ms']} ({r['min_ms']}–{r['max_ms']})", r["runs"]]
             for r in rec.get("frontend", []) + rec.get("codegen", [])
             if r.get("bench") in ("compile", "check-process")]
