@@ -314,9 +314,12 @@ def md_reaction(summary):
     if not summary:
         return []
     out = ["### Reaction time of the cgroup actuator (guest, emulated)", "",
-           "From a rule's transition (the BPF code's clock) to just after memcg-run's write "
-           "of the cgroup file, in the priority runs that carried the policy out through "
-           "cgroup files; memcg-run's own figures (docs/memcg-run.md, \"Reaction time\"). "
+           "From a rule's transition (the BPF code's clock) to memcg-run's write of the "
+           "cgroup file, as the write begins (the value is in effect then; the reclaim the "
+           "kernel does inside a write of a lower memory.high is not counted), in the "
+           "priority runs that carried the policy out through cgroup files; memcg-run's own "
+           "figures (docs/memcg-run.md, \"Reaction time\"). The guest's two vCPUs are busy "
+           "with both workloads, so memcg-run waits for a CPU like any task there. "
            "With the poll source the transition is seen at a poll, up to one period "
            f"({POLL_PERIOD_MS} ms) after the counter crossed.", ""]
     rows = [[abi, dict(CONFIGS).get(config, config), source, s["runs"], s["writes"],
