@@ -439,13 +439,15 @@ test_poll_source() {
 
 # pressure(): high, throttled under a tight memory.high with no swap, stalls most of the
 # time; memcg-run's pressure(high) over 2s turns the rule on, and the share it shows next
-# is the one memory.pressure's own some total= gives over 2 s just before: at most 10
-# points above, and at least 3/4 of it (the window's current bucket is partly filled: up
-# to 1/8 less, and the stall of the last period not yet read: 100 ms of 2 s); the rule
-# turns off once the stall ends
+# is the one memory.pressure's own some total= gives over 2 s just before: at least 3/4 of
+# it (the window's current bucket is partly filled: up to 1/8 less, and the stall of the
+# last period not yet read: 100 ms of 2 s), and at most all the stall from the start of
+# those 2 s to the status line, over 2 s, plus 12.5 points (memcg-run's window may start
+# up to one 250 ms bucket earlier; the stall varies, so its window, which ends at the
+# status line, can hold more than the test's); the rule turns off once the stall ends
 psi_total() { sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "$1/memory.pressure"; }
 test_pressure() {
-	local high=$T/s/high low=$T/s/low log=$TMP/psi.log p1 a b ta tb own shown
+	local high=$T/s/high low=$T/s/low log=$TMP/psi.log p1 a b c ta tb own most shown
 	cleanup; mkcg "$T" "$T/s" "$high" "$low"
 	[ -r "$high/memory.pressure" ] || { fail pressure "no $high/memory.pressure (PSI)"; return; }
 	echo 8M > "$high/memory.high"
@@ -465,12 +467,14 @@ test_pressure() {
 	b=$(psi_total "$high") tb=$(date +%s.%N)
 	local lines; lines=$(wc -l < "$log")
 	wait_after_line "$log" "pressure(high) over 2s" "$lines" 5
+	c=$(psi_total "$high")
 	shown=$(tail -n +$((lines + 1)) "$log" | sed -n 's/.*when pressure(high) over 2s > 20%:  pressure(high) over 2s \([0-9.]*\)%$/\1/p' | head -1)
 	own=$(awk -v a="$a" -v b="$b" -v ta="$ta" -v tb="$tb" 'BEGIN{printf "%.1f", (b - a) / (tb - ta) / 1e4}')
+	most=$(awk -v a="$a" -v c="$c" 'BEGIN{printf "%.1f", (c - a) / 2e6 * 100 + 12.5}')
 	kill -KILL $p1; wait $p1 2>/dev/null
-	if [ -n "$shown" ] && ge "$shown" 20 && awk -v s="$shown" -v o="$own" 'BEGIN{exit !(s <= o + 10 && s >= o * 0.75)}'; then
-		pass pressure-value "memcg-run showed ${shown}%, memory.pressure's some total= grew ${own}% of 2 s"
-	else fail pressure-value "memcg-run showed '${shown}'%, memory.pressure's total gives ${own}%" "$(tail -4 "$log")"; fi
+	if [ -n "$shown" ] && ge "$shown" 20 && awk -v s="$shown" -v o="$own" -v m="$most" 'BEGIN{exit !(s <= m && s >= o * 0.75)}'; then
+		pass pressure-value "memcg-run showed ${shown}%, memory.pressure's some total= grew ${own}% of 2 s (at most ${most}% allowed)"
+	else fail pressure-value "memcg-run showed '${shown}'%, memory.pressure's total gives ${own}% (at most ${most}% allowed)" "$(tail -4 "$log")"; fi
 	if wait_after_line "$log" "rule 0 (line 5) idle" $(wc -l < "$log") 20; then pass pressure-rule-off
 	else fail pressure-rule-off "the rule stayed on after the stall ended" "$(tail -3 "$log")"; fi
 	stop_run
