@@ -286,13 +286,6 @@ static int still_ours(struct actuated_file *f, int dirfd, const char *name, FILE
 	return 0;
 }
 
-static uint64_t monotonic_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* A write made because of a transition (a->cause_ns): how long after it the write was
  * made, `at` (taken as the write began: the kernel puts the value in effect first, and a
  * memory.high below usage then reclaims inside the write, which is the kernel's reaction). */
@@ -313,7 +306,7 @@ static int put(struct actuator *a, struct actuated_file *f, int dirfd, const cha
 		    a->journal, strerror(errno));
 		return 1;
 	}
-	uint64_t at = monotonic_now();
+	uint64_t at = clock_ns();
 	if (write_value(dirfd, name, value) != 0) {
 		say(a->err, prefix, "cannot write %s to %s: %s", value, f->path, strerror(errno));
 		journal(a->fd, f->original, was, f->path);     /* it still holds what it held */

@@ -235,9 +235,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 static double monotonic_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_ns() / 1e9;
 }
 
 /* The value of NAME in a list of NAME=VALUE options (the last one wins), or NULL. */
@@ -666,13 +664,6 @@ static void actuate_all(struct run *r, double t, uint64_t now)
 	}
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);    /* the clock bpf_ktime_get_ns() reads */
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The transitions read since the last call: the cgroup files set at once, each write's
  * reaction time counted from the earliest of them. Whether the files were set. */
 static int act_on_transitions(struct run *r)
@@ -680,7 +671,7 @@ static int act_on_transitions(struct run *r)
 	int acted = r->pending_ns && r->act_open;
 	if (acted) {
 		r->act.cause_ns = r->pending_ns;
-		actuate_all(r, monotonic_s() - r->started, monotonic_ns());
+		actuate_all(r, monotonic_s() - r->started, clock_ns());
 		r->act.cause_ns = 0;
 	}
 	r->pending_ns = 0;
@@ -693,11 +684,11 @@ static int act_on_transitions(struct run *r)
 static void every_period(struct run *r, double t)
 {
 	if (r->source == SOURCE_POLL)
-		poll_tick(&r->poll, r, monotonic_ns());
-	psi_tick(&r->psi, r, monotonic_ns());
+		poll_tick(&r->poll, r, clock_ns());
+	psi_tick(&r->psi, r, clock_ns());
 	transitions_read(r);
 	if (!act_on_transitions(r) && r->act_open)
-		actuate_all(r, t, monotonic_ns());
+		actuate_all(r, t, clock_ns());
 }
 
 /* Cgroups created or removed below a bound cgroup count (or stop counting) within a

@@ -4,6 +4,16 @@
 #define MEMCGC_REACTION_H
 
 #include <stdint.h>
+#include <time.h>
+
+/* Now on CLOCK_MONOTONIC, in ns: the clock bpf_ktime_get_ns() reads, so a transition's
+ * time_ns and memcg-run's own times compare (the one clock every part of memcg-run uses). */
+static inline uint64_t clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* Up to this many samples are kept: the median is exact up to it, then that of a uniform
  * sample of all of them (reservoir sampling); count and max are always exact. */

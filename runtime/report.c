@@ -20,13 +20,6 @@ static const struct { const char *kind, *unit; enum test_op op; } hook_kinds[] =
 };
 enum { NKINDS = sizeof(hook_kinds) / sizeof(hook_kinds[0]) };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);  /* the clock bpf_ktime_get_ns() reads */
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 void report_inspect(const struct run *r)
 {
 	const struct policy_meta *m = &r->meta;
@@ -477,7 +470,7 @@ static int report_bind_changes(struct run *r, double t, int json, int explain_ch
 void report_tick(struct run *r, double t, int json, int quiet, int explain_changes)
 {
 	const struct policy_meta *m = &r->meta;
-	uint64_t now = now_ns();
+	uint64_t now = clock_ns();
 	static uint64_t hooks[META_MAX][NKINDS];
 	static struct rule_state states[META_MAX * 4];
 	int changed = report_bind_changes(r, t, json, explain_changes);
@@ -518,7 +511,7 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 void report_transition(const struct run *r, const struct memcgc_transition *tr)
 {
 	const struct meta_rule *rule = &r->meta.rules[tr->rule];
-	uint64_t now = now_ns();
+	uint64_t now = clock_ns();
 	double t = (double)now / 1e9 - r->started;
 	if (r->json) {
 		printf("{\"time\": %.3f, \"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
