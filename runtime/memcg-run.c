@@ -665,16 +665,26 @@ static void actuate_all(struct run *r, double t, uint64_t now)
 }
 
 /* The transitions read since the last call: the cgroup files set at once, each write's
- * reaction time counted from the earliest of them. Whether the files were set. */
+ * reaction time counted from the earliest of them; then the transitions' lines, then the
+ * writes' (--explain), in that order. Whether the files were set. */
 static int act_on_transitions(struct run *r)
 {
 	int acted = r->pending_ns && r->act_open;
+	char *lines = NULL;
+	size_t len = 0;
+	FILE *log = r->act.log, *held = acted && log ? open_memstream(&lines, &len) : NULL;
 	if (acted) {
+		r->act.log = held ? held : log;
 		r->act.cause_ns = r->pending_ns;
 		actuate_all(r, monotonic_s() - r->started, clock_ns());
 		r->act.cause_ns = 0;
+		r->act.log = log;
 	}
 	r->pending_ns = 0;
+	transitions_print(r);
+	if (held && fclose(held) == 0 && lines)
+		fputs(lines, log);
+	free(lines);
 	return acted;
 }
 
@@ -732,6 +742,7 @@ static int run_loop(struct run *r, const struct options *o)
 			if (stop || now >= end)
 				break;
 			status = now + o->interval;
+			act_on_transitions(r);  /* the turns the status's evaluation made */
 		}
 		double wake = earliest(earliest(status, rescan), earliest(end, periodic ? period : HUGE_VAL));
 		if (transitions_wait(r, wake - monotonic_s(), &waiting) < 0)

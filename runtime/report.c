@@ -484,6 +484,7 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 		changed |= (int)states[i].active != r->shown_active[i];
 	}
 	transitions_read(r);    /* the turns these states show, printed before the status */
+	transitions_print(r);
 	for (int s = 0; s < m->ncgroups; s++)
 		for (int k = 0; k < NKINDS; k++) {
 			if (hooks[s][k] == r->shown_hooks[s][k])
@@ -508,17 +509,17 @@ void report_tick(struct run *r, double t, int json, int quiet, int explain_chang
 	r->shown_once = 1;
 }
 
-void report_transition(const struct run *r, const struct memcgc_transition *tr)
+void report_transition(const struct run *r, const struct memcgc_transition *tr, uint64_t read_ns)
 {
 	const struct meta_rule *rule = &r->meta.rules[tr->rule];
 	uint64_t now = clock_ns();
-	double t = (double)now / 1e9 - r->started;
+	double t = (double)read_ns / 1e9 - r->started;
 	if (r->json) {
 		printf("{\"time\": %.3f, \"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
 		       "\"fired\": %llu, \"time_ns\": %llu, \"read_ms\": %.3f", t, tr->rule, rule->line,
 		       tr->active ? "true" : "false", (unsigned long long)tr->fired,
 		       (unsigned long long)tr->time_ns,
-		       (double)(now > tr->time_ns ? now - tr->time_ns : 0) / 1e6);
+		       (double)(read_ns > tr->time_ns ? read_ns - tr->time_ns : 0) / 1e6);
 		json_values(r, (int)tr->rule, now);
 		printf("}}\n");
 		return;

@@ -14,9 +14,9 @@ void report_start(const struct run *r, int dry_run, int json);
  * CLOCK_MONOTONIC), asked of the object's test entry; 0 if that fails. */
 uint64_t report_hook_value(const struct run *r, const char *kind, uint64_t id, uint64_t now);
 void report_tick(struct run *r, double t, int json, int quiet, int explain);
-/* A rule's transition, read from the ring buffer: one line (text, or JSON with --json),
- * at once. */
+/* A rule's transition, read from the ring buffer at read_ns: one line (text, or JSON with
+ * --json), printed once the files it changes are set. */
 struct memcgc_transition;
-void report_transition(const struct run *r, const struct memcgc_transition *tr);
+void report_transition(const struct run *r, const struct memcgc_transition *tr, uint64_t read_ns);
 
 #endif

@@ -15,6 +15,7 @@
 
 struct bpf_link;
 struct ring_buffer;
+struct turn;
 
 enum { RUN_HOOKS, RUN_CGROUP };
 enum { SOURCE_TRACEPOINT, SOURCE_POLL };
@@ -46,6 +47,8 @@ struct run {
 	struct ring_buffer *ring;       /* the object's transitions (transitions.h) */
 	uint64_t pending_ns;            /* the earliest transition read, not yet acted on (0: none) */
 	uint64_t ring_records, ring_bad;  /* records read; records refused (not what memcgc writes) */
+	struct turn *turns;             /* records read, their lines not printed yet (transitions.c) */
+	size_t nturns, turns_size;
 	double started;                 /* when the main loop started (CLOCK_MONOTONIC s) */
 	int json;                       /* --json */
 	/* what the last status showed, to print only changes (-q, --explain) */

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
 #include <bpf/libbpf.h>
 
 #include "emit.h"
+#include "reaction.h"
 #include "report.h"
 #include "run.h"
 
@@ -16,7 +18,29 @@
  * main loop from its status, rescan and signals. */
 #define READ_AT_MOST 4096
 
-/* One record: checked (the object may be anyone's), its line printed, and the earliest
+/* A record read and kept until it is printed (transitions_print), with when it was read. */
+struct turn {
+	struct memcgc_transition t;
+	uint64_t read_ns;
+};
+
+/* Keeps a turn to print after the files are set; printed at once if it cannot be kept. */
+static void keep_turn(struct run *r, const struct memcgc_transition *t, uint64_t now)
+{
+	if (r->nturns == r->turns_size) {
+		size_t size = r->turns_size ? r->turns_size * 2 : 16;
+		struct turn *more = size <= READ_AT_MOST ? realloc(r->turns, size * sizeof(*more)) : NULL;
+		if (!more) {
+			report_transition(r, t, now);
+			return;
+		}
+		r->turns = more;
+		r->turns_size = size;
+	}
+	r->turns[r->nturns++] = (struct turn){ *t, now };
+}
+
+/* One record: checked (the object may be anyone's), kept to print, and the earliest
  * transition not yet acted on kept in r->pending_ns. */
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -35,8 +59,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (!r->pending_ns || at < r->pending_ns)
 		r->pending_ns = at;
 	r->ring_records++;
-	report_transition(r, &t);
+	keep_turn(r, &t, clock_ns());
 	return 0;
+}
+
+void transitions_print(struct run *r)
+{
+	for (size_t i = 0; i < r->nturns; i++)
+		report_transition(r, &r->turns[i].t, r->turns[i].read_ns);
+	r->nturns = 0;
 }
 
 int transitions_open(struct run *r, char *why, size_t size)
@@ -72,6 +103,10 @@ void transitions_read(struct run *r)
 
 void transitions_close(struct run *r)
 {
+	transitions_print(r);
 	ring_buffer__free(r->ring);
 	r->ring = NULL;
+	free(r->turns);
+	r->turns = NULL;
+	r->nturns = r->turns_size = 0;
 }
