@@ -190,22 +190,24 @@ static int locked_here(const struct binding *b, int slot)
 	return 0;
 }
 
-static int busy_error(const struct bound_cgroup *bc, int fd, const char *name, char **why)
+static int busy_error(const struct binding *b, const struct bound_cgroup *bc, int fd, const char *name,
+		      char **why)
 {
 	char pid[32] = "";
 	ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 	pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
 	return bind_error(why, "cgroup %s (%s) is already driven by memcg-run (pid %s, lock %s): "
-			  "stop that one first, or give --allow-override where the kernel allows a second "
-			  "memcg_bpf_ops below", bc->decl->name, bc->path, pid[0] ? pid : "?", name);
+			  "stop that one first%s", bc->decl->name, bc->path, pid[0] ? pid : "?", name,
+			  b->hooks ? ", or give --allow-override where the kernel allows a second "
+			  "memcg_bpf_ops below" : "");
 }
 
 /* Where the lock file is root's: held shared (a root run then sees it busy), or, if there
  * is none, no lock. */
-static int shared_lock(struct bound_cgroup *bc, char *name, char **why)
+static int shared_lock(const struct binding *b, struct bound_cgroup *bc, char *name, char **why)
 {
 	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int rc = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 ? busy_error(bc, fd, name, why) : 0;
+	int rc = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 ? busy_error(b, bc, fd, name, why) : 0;
 	if (fd >= 0 && rc == 0)
 		bc->lock = fd, bc->locked = 1;
 	else if (fd >= 0)
@@ -226,7 +228,7 @@ int bind_lock(struct binding *b, int slot, char **why)
 				  "this user's that only it can write", bc->decl->name);
 	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 && errno == EACCES)  /* a user with capabilities, not root: a shared lock on */
-		return shared_lock(bc, name, why);      /* root's file, if there is one */
+		return shared_lock(b, bc, name, why);      /* root's file, if there is one */
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, 0) == 0 &&
 	    dprintf(fd, "%d\n", (int)getpid()) > 0) {
 		free(name);
@@ -234,7 +236,7 @@ int bind_lock(struct binding *b, int slot, char **why)
 		bc->locked = 1;
 		return 0;
 	}
-	int rc = fd >= 0 && errno == EWOULDBLOCK ? busy_error(bc, fd, name, why) :
+	int rc = fd >= 0 && errno == EWOULDBLOCK ? busy_error(b, bc, fd, name, why) :
 		 bind_error(why, "cannot lock cgroup %s: %s: %s", bc->decl->name, name, strerror(errno));
 	if (fd >= 0)
 		close(fd);

@@ -26,6 +26,7 @@ struct binding {
 	struct bound_cgroup cgroups[META_MAX];
 	int ncgroups;
 	int v1;                         /* paths are in the cgroup v1 memory hierarchy */
+	int hooks;                      /* the hooks carry the actions out (--allow-override applies) */
 	/* the last scan: every bound cgroup and descendant, with its mask of policy cgroups */
 	uint64_t ids[BIND_MAX_IDS], masks[BIND_MAX_IDS];
 	int nids;

@@ -515,6 +515,7 @@ static int choose_actuator(struct run *r, const struct options *o)
 		      !r->probe.ops && r->probe.cgroup2_memory ? RUN_CGROUP : RUN_HOOKS;
 	if (o->dry_run || !r->meta.nactions)
 		r->actuator = RUN_HOOKS;        /* nothing is carried out */
+	r->bind.hooks = !o->dry_run && r->meta.nactions && r->actuator == RUN_HOOKS;
 	if (o->allow_override && r->actuator == RUN_CGROUP)
 		return fail("--allow-override goes with the hooks: with the cgroup actuator two "
 			    "memcg-run would write the same cgroup files");
