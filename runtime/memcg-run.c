@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,8 +38,11 @@ struct options {
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
 	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose, restore;
+	int nice_mode, nice;            /* --nice: NICE_DEFAULT, NICE_KEEP or NICE_GIVEN (nice) */
 	double interval, duration, period;
 };
+
+enum { NICE_DEFAULT, NICE_KEEP, NICE_GIVEN };
 
 static volatile sig_atomic_t stop;
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
@@ -104,6 +108,8 @@ static void usage(FILE *out)
 	      "                       where the kernel has it)\n"
 	      "  --period D           how often memory.stat is polled and the cgroup actuator\n"
 	      "                       writes (100ms)\n"
+	      "  --nice N|keep        run at niceness N (-20 to 19), or as started (default: -20\n"
+	      "                       with the cgroup actuator, else as started)\n"
 	      "  --restore            put back the cgroup files a killed memcg-run left written\n"
 	      "  --allow-override     let cgroups below an attachment attach their own ops\n"
 	      "  --pin DIR            pin the policy's links and maps in DIR (on a BPF file system):\n"
@@ -140,10 +146,25 @@ static int parse_duration(const char *text, double *seconds)
 	return -1;
 }
 
+/* --nice: "keep" or a whole number from -20 to 19. */
+static int parse_nice(const char *text, struct options *o)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	if (strcmp(text, "keep") == 0)
+		o->nice_mode = NICE_KEEP;
+	else if (end != text && !*end && !errno && n >= -20 && n <= 19)
+		o->nice_mode = NICE_GIVEN, o->nice = (int)n;
+	else
+		return -1;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
-	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE };
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE, O_NICE };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -157,6 +178,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "actuator", required_argument, NULL, O_ACTUATOR },
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "period", required_argument, NULL, O_PERIOD }, { "restore", no_argument, NULL, O_RESTORE },
+		{ "nice", required_argument, NULL, O_NICE },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->interval = 1;
@@ -205,6 +227,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 					    optarg);
 			break;
 		case O_RESTORE: o->restore = 1; break;
+		case O_NICE:
+			if (parse_nice(optarg, o) != 0)
+				return fail("--nice takes a niceness from -20 to 19, or keep, not '%s'", optarg);
+			break;
 		case O_SOURCE:
 			if (strcmp(optarg, "tracepoint") != 0 && strcmp(optarg, "poll") != 0)
 				return fail("--source takes tracepoint or poll, not '%s'", optarg);
@@ -604,6 +630,27 @@ static int load_and_attach(struct run *r, const struct options *o)
 	return rc;
 }
 
+/* The niceness --nice asks for, or by default RUN_ACTUATOR_NICE when the cgroup actuator
+ * runs: the default is only tried (a user without CAP_SYS_NICE is told, and runs on), a
+ * niceness given must be had. */
+static int set_priority(struct run *r, const struct options *o)
+{
+	int want = o->nice_mode == NICE_GIVEN ? o->nice : RUN_ACTUATOR_NICE;
+	if (o->nice_mode == NICE_KEEP || (o->nice_mode == NICE_DEFAULT && !r->act_open))
+		return 0;
+	if (setpriority(PRIO_PROCESS, 0, want) != 0) {
+		if (o->nice_mode == NICE_GIVEN)
+			return fail("--nice %d: cannot set memcg-run's niceness: %s", want, strerror(errno));
+		fprintf(stderr, "memcg-run: note: cannot raise its CPU priority to nice %d (%s): on a busy "
+			"machine the cgroup files are written later (--nice keep says nothing)\n", want,
+			strerror(errno));
+		return 0;
+	}
+	r->nice_set = 1;
+	r->nice = want;
+	return 0;
+}
+
 /* The object and what its metadata holds. */
 static void close_object(struct run *r)
 {
@@ -828,7 +875,7 @@ int main(int argc, char **argv)
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	policy_object_libbpf_forget();
 	int rc = choose_actuator(&r, &o) || check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
-		 interrupted() || load_and_attach(&r, &o) || interrupted();
+		 interrupted() || load_and_attach(&r, &o) || set_priority(&r, &o) || interrupted();
 	if (rc)
 		show_libbpf(o.verbose);
 	if (!rc && o.pin_dir)

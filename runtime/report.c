@@ -133,6 +133,9 @@ void report_start(const struct run *r, int dry_run, int json)
 		printf("memcg-run: line %d: %s(%s) becomes %s\n", act->line, act->kind,
 		       r->meta.cgroups[act->target].name, actuate_kind_effect(actuate_kind_index(act->kind)));
 	}
+	if (r->nice_set)
+		printf("memcg-run: CPU priority: nice %d%s\n", r->nice, r->act_open && r->nice == RUN_ACTUATOR_NICE ?
+		       " (a transition's write does not wait behind busy tasks; --nice keep leaves it)" : "");
 }
 
 /* A query of the test entry: what the hook would return for this cgroup now. */

@@ -20,6 +20,11 @@ struct turn;
 enum { RUN_HOOKS, RUN_CGROUP };
 enum { SOURCE_TRACEPOINT, SOURCE_POLL };
 
+/* The niceness memcg-run takes when it carries actions out through cgroup files (unless
+ * --nice says otherwise): a transition's write waits for a CPU, often behind the very
+ * tasks the policy throttles (docs/memcg-run.md, "Reaction time"). */
+enum { RUN_ACTUATOR_NICE = -20 };
+
 struct run {
 	const char *object;
 	struct policy_object po;
@@ -38,6 +43,7 @@ struct run {
 	int nlinks;
 	const char *pinned;             /* --pin DIR, once pinned */
 	int actuator;                   /* RUN_HOOKS or RUN_CGROUP: what carries out actions */
+	int nice_set, nice;             /* the niceness memcg-run set itself to (--nice) */
 	int act_open;                   /* act holds a journal */
 	struct actuator act;            /* the cgroup actuator (actuate.h) */
 	int source;                     /* SOURCE_TRACEPOINT or SOURCE_POLL: what counts events */

@@ -44,10 +44,10 @@ run_workloads() {
 }
 
 # policy_start POLICY.o [memcg-run options]: memcg-run with high and low bound to CG's
-# children (at niceness $NICE when set), in the background until policy_stop; returns once
-# the hooks are attached (or, with the cgroup actuator, once the journal is open)
+# children, in the background until policy_stop; returns once the hooks are attached (or,
+# with the cgroup actuator, once the journal is open)
 policy_start() {
-	${NICE:+nice -n "$NICE"} "$BUILD/memcg-run" --cgroup high="$CG/high" --cgroup low="$CG/low" "$@" \
+	"$BUILD/memcg-run" --cgroup high="$CG/high" --cgroup low="$CG/low" "$@" \
 		> "$TMP/run.out" 2>&1 &
 	RUN_PID=$!
 	TAIL_PID=

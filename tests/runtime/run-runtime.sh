@@ -508,6 +508,36 @@ test_pressure() {
 	check pressure-inspect 0 'param stall: share = 5%' "$run" --inspect "$psi"
 }
 
+# --nice: a niceness given is taken (and said), one that cannot be had is an error that
+# leaves nothing loaded; without the cgroup actuator (a dry run) none is taken by default
+test_nice() {
+	check err-nice-range 2 "--nice takes a niceness from -20 to 19, or keep, not '20'" "$run" --nice 20 "$prio"
+	check err-nice-word 2 "--nice takes a niceness from -20 to 19, or keep, not 'fast'" "$run" --nice fast "$prio"
+	local mode want said pid got out status
+	for mode in 7 keep default; do
+		want=$(cut -d' ' -f19 /proc/self/stat) said=0
+		[ $mode = 7 ] && want=7 said=1
+		local args=(--dry-run --duration 4s --cgroup high="$high" --cgroup low="$low")
+		[ $mode = default ] || args+=(--nice $mode)
+		"$run" "${args[@]}" "$tp" > "$work/nice.out" 2>&1 &
+		pid=$!
+		wait_for "$work/nice.out" "dry run:" 10
+		got=$(cut -d' ' -f19 "/proc/$pid/stat" 2>/dev/null)
+		wait $pid; status=$?
+		if [ $status = 0 ] && [ "$got" = "$want" ] &&
+		   [ "$(grep -c "^memcg-run: CPU priority: nice 7$" "$work/nice.out")" = $said ]; then
+			pass "nice-$mode" "niceness $got while running"
+		else fail "nice-$mode" "exit $status, niceness ${got:-?} (want $want)" "$(head -8 "$work/nice.out")"; fi
+	done
+	# root without CAP_SYS_NICE cannot go below its niceness: an error after the load
+	out=$(setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice -- "$run" --dry-run --nice -5 \
+		--cgroup high="$high" --cgroup low="$low" "$tp" 2>&1); status=$?
+	if [ $status = 1 ] && [ "$out" = "memcg-run: error: --nice -5: cannot set memcg-run's niceness: Permission denied" ] &&
+	   left=$(bpfids wait-gone "$tag" 10); then
+		pass nice-refused-leaves-nothing "$out; released after $left"
+	else fail nice-refused-leaves-nothing "exit $status" "$out"; fi
+}
+
 only errors && test_errors
 only verifier && test_verifier
 only dry-run && test_dry_run
@@ -518,4 +548,5 @@ only pin && test_pin
 only signals && test_signals
 only actuator && test_actuator
 only pressure && test_pressure
+only nice && test_nice
 exit 0

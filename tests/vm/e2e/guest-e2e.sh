@@ -308,6 +308,12 @@ test_cgroup_actuator() {
 	if grep -q "attached through cgroup files, journal /run/memcg-run/journal.$RUN_PID" "$TMP/act.log" &&
 	   [ "$(links)" = 0 ]; then pass cgroup-actuator-start "$(grep -m1 'becomes' "$TMP/act.log")"
 	else fail cgroup-actuator-start "no start line naming the journal, or $(links) struct_ops links" "$(head -5 "$TMP/act.log")"; fi
+	# the cgroup actuator runs at nice -20 unless --nice says otherwise (docs/memcg-run.md)
+	local niceness
+	niceness=$(cut -d' ' -f19 "/proc/$RUN_PID/stat")
+	if [ "$niceness" = -20 ] && grep -q "^memcg-run: CPU priority: nice -20 " "$TMP/act.log"; then
+		pass cgroup-actuator-nice "$(grep -m1 'CPU priority' "$TMP/act.log")"
+	else fail cgroup-actuator-nice "niceness $niceness, want -20" "$(grep -i 'priority\|nice' "$TMP/act.log")"; fi
 	local t0 react; t0=$(date +%s.%N)
 	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
 	if wait_value "$low/memory.high" $floor 3; then
