@@ -21,8 +21,8 @@ CONFIGS = [
     ("low-alone-policy", "low alone, policy attached (work-conserving)"),
     ("both-policy-tuned", "both, memcgc policy with the setup's tuned_options"),
     ("both-policy-cgroup", "both, the policy through cgroup files (tracepoint source)"),
-    ("both-policy-cgroup-nice", "both, the policy through cgroup files (tracepoint source), "
-                                "memcg-run at nice -20"),
+    ("both-policy-cgroup-keep", "both, the policy through cgroup files (tracepoint source), "
+                                "memcg-run at the shell's niceness (--nice keep)"),
 ]
 POLICY = {"v2": "examples/priority.mcp (over_high)", "v6": "examples/priority-delay.mcp (high_delay)",
           "stock": "examples/priority.mcp through cgroup files (memory.high), memory.stat polled: "

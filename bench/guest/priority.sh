@@ -22,13 +22,14 @@ abi=${MEMCGC_VM_ABI:?run in the test VM}
 LOW_PROT=$((VM_MB + SLACK_MB))M
 STATIC_HIGH=$((LIMIT_MB - VM_MB - SLACK_MB))M
 # both-policy-cgroup: the policy carried out through cgroup files (--actuator=cgroup), the
-# tracepoint counting; both-policy-cgroup-nice: the same with memcg-run at nice -20, the
-# priority docs/memcg-run.md suggests for a busy machine; on stock (no hook, no
-# tracepoint) both-policy is that, memory.stat polled
+# tracepoint counting (memcg-run at nice -20, its default with the cgroup actuator);
+# both-policy-cgroup-keep: the same with --nice keep (memcg-run at the shell's niceness),
+# what the default buys; on stock (no hook, no tracepoint) both-policy is that,
+# memory.stat polled
 configs="high-alone low-alone both-none both-policy low-alone-policy"
 case $abi in
 v2) configs="high-alone low-alone both-none both-memory-low both-static-high"`
-	`" low-alone-static-high both-policy low-alone-policy both-policy-cgroup both-policy-cgroup-nice" ;;
+	`" low-alone-static-high both-policy low-alone-policy both-policy-cgroup both-policy-cgroup-keep" ;;
 stock) configs="high-alone low-alone both-none both-memory-low both-static-high"`
 	`" low-alone-static-high both-policy low-alone-policy" ;;
 esac
@@ -73,8 +74,8 @@ one() {
 		policy_start "$OBJ" -q "${POLICY_ARGS[@]}" $TUNED || return 1 ;;
 	*policy-cgroup) policy=1
 		policy_start "$OBJ" -q --actuator=cgroup "${POLICY_ARGS[@]}" || return 1 ;;
-	*policy-cgroup-nice) policy=1
-		NICE=-20 policy_start "$OBJ" -q --actuator=cgroup "${POLICY_ARGS[@]}" || return 1 ;;
+	*policy-cgroup-keep) policy=1
+		policy_start "$OBJ" -q --actuator=cgroup --nice keep "${POLICY_ARGS[@]}" || return 1 ;;
 	esac
 	local rates reaction=null
 	rates=$(run_workloads $names 2>>"$TMP/raw.log")
