@@ -642,7 +642,7 @@ static int set_priority(struct run *r, const struct options *o)
 		if (o->nice_mode == NICE_GIVEN)
 			return fail("--nice %d: cannot set memcg-run's niceness: %s", want, strerror(errno));
 		fprintf(stderr, "memcg-run: note: cannot raise its CPU priority to nice %d (%s): on a busy "
-			"machine the cgroup files are written later (--nice keep says nothing)\n", want,
+			"machine the cgroup files are written later (--nice keep: not tried)\n", want,
 			strerror(errno));
 		return 0;
 	}

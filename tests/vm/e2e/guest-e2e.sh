@@ -301,7 +301,7 @@ wait_value() {
 # reported; protect_min raises memory.min to prot's usage while it holds
 test_cgroup_actuator() {
 	local high=$T/c/high low=$T/c/low floor=16777216 out status holder min
-	cleanup; mkcg "$T" "$T/c" "$high" "$low"
+	cleanup; mkcg "$T" "$T/c" "$high" "$low" "$T/c/high2" "$T/c/low2"
 	local args=(--actuator=cgroup --explain --cgroup high="$high" --cgroup low="$low" "$OBJ/over-high.o")
 	start_run "$TMP/act.log" "${args[@]}" ||
 		{ fail cgroup-actuator "memcg-run did not attach" "$(cat "$TMP/act.log")"; return; }
@@ -314,6 +314,14 @@ test_cgroup_actuator() {
 	if [ "$niceness" = -20 ] && grep -q "^memcg-run: CPU priority: nice -20 " "$TMP/act.log"; then
 		pass cgroup-actuator-nice "$(grep -m1 'CPU priority' "$TMP/act.log")"
 	else fail cgroup-actuator-nice "niceness $niceness, want -20" "$(grep -i 'priority\|nice' "$TMP/act.log")"; fi
+	# without CAP_SYS_NICE the default is a note, and the run goes on (--duration: it ends)
+	out=$(setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice -- "$RUN" --duration 1s \
+		--actuator=cgroup --cgroup high="$T/c/high2" --cgroup low="$T/c/low2" "$OBJ/over-high.o" 2>&1 \
+		< /dev/null); status=$?
+	if [ $status = 0 ] && grep -q "^memcg-run: note: cannot raise its CPU priority to nice -20 (Permission denied)" <<<"$out" &&
+	   ! grep -q "CPU priority: nice" <<<"$out" && grep -q "attached through cgroup files" <<<"$out"; then
+		pass cgroup-actuator-nice-note "$(grep -m1 'note:' <<<"$out")"
+	else fail cgroup-actuator-nice-note "exit $status" "$(head -8 <<<"$out")"; fi
 	local t0 react; t0=$(date +%s.%N)
 	"$TOUCH" --cgroup "$high" --rate 3 > /dev/null & p1=$!
 	if wait_value "$low/memory.high" $floor 3; then
