@@ -321,7 +321,8 @@ def md_reaction(summary):
            "kernel does inside a write of a lower memory.high is not counted), in the "
            "priority runs that carried the policy out through cgroup files; memcg-run's own "
            "figures (docs/memcg-run.md, \"Reaction time\"). The guest's two vCPUs are busy "
-           "with both workloads, so memcg-run waits for a CPU like any task there. "
+           "with both workloads, so memcg-run waits for a CPU: at nice -20, its default with "
+           "the cgroup actuator, except in the --nice keep row. "
            "With the poll source the transition is seen at a poll, up to one period "
            f"({POLL_PERIOD_MS} ms) after the counter crossed.", ""]
     rows = [[abi, dict(CONFIGS).get(config, config), source, s["runs"], s["writes"],
