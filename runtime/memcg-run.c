@@ -28,16 +28,18 @@
 #include "meta.h"
 #include "policy_object.h"
 #include "probe.h"
+#include "record.h"
+#include "replay.h"
 #include "report.h"
 #include "run.h"
 #include "transitions.h"
 
 struct options {
-	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source;
+	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source, *record, *replay;
 	const char *cgroups[META_MAX], *sets[META_MAX];
 	int ncgroups, nsets;
 	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose, restore;
-	double interval, duration, period;
+	double interval, duration, period, step;
 };
 
 static volatile sig_atomic_t stop;
@@ -91,6 +93,8 @@ static void usage(FILE *out)
 	      "       memcg-run --probe [--btf FILE] [POLICY.o]\n"
 	      "       memcg-run --unpin DIR\n"
 	      "       memcg-run --restore\n"
+	      "       memcg-run --record FILE [--step D] [--duration D] (--cgroup NAME=PATH... | POLICY.o)\n"
+	      "       memcg-run --replay FILE [--cgroup NAME=RECORDED_NAME] [--set ...] [--json] POLICY.o\n"
 	      "\n"
 	      "  --cgroup NAME=PATH   bind policy cgroup NAME (absolute path, path under the cgroup\n"
 	      "                       root, or a systemd unit such as batch.slice)\n"
@@ -115,6 +119,10 @@ static void usage(FILE *out)
 	      "  -q, --quiet          print status only when something changed\n"
 	      "  -v, --verbose        after an error, what libbpf said in full\n"
 	      "  --explain            one line each time an action turns on or off\n"
+	      "  --record FILE        record the events of the cgroups (--cgroup NAME=PATH, or the\n"
+	      "                       policy's) to FILE, in buckets of --step (10ms)\n"
+	      "  --replay FILE        feed a recording through the policy: when its rules would\n"
+	      "                       have turned on and off (--cgroup NAME=RECORDED_NAME)\n"
 	      "  --inspect            print the object's metadata, load nothing\n"
 	      "  --probe              what this kernel offers; exit 0 if the object can run\n"
 	      "  --btf FILE           probe a saved BTF file instead of this kernel\n"
@@ -140,10 +148,14 @@ static int parse_duration(const char *text, double *seconds)
 	return -1;
 }
 
+static int check_modes(struct options *o);
+static int check_run(const struct options *o);
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
-	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE };
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE,
+	       O_RECORD, O_REPLAY, O_STEP };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -157,6 +169,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "actuator", required_argument, NULL, O_ACTUATOR },
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "period", required_argument, NULL, O_PERIOD }, { "restore", no_argument, NULL, O_RESTORE },
+		{ "record", required_argument, NULL, O_RECORD }, { "replay", required_argument, NULL, O_REPLAY },
+		{ "step", required_argument, NULL, O_STEP },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->interval = 1;
@@ -210,6 +224,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return fail("--source takes tracepoint or poll, not '%s'", optarg);
 			o->source = optarg;
 			break;
+		case O_RECORD: o->record = optarg; break;
+		case O_REPLAY: o->replay = optarg; break;
+		case O_STEP:
+			if (parse_duration(optarg, &o->step) || o->step < 0.001 || o->step > 60)
+				return fail("--step takes a duration from 1ms to 60s, such as 10ms, not '%s'",
+					    optarg);
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			return fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
@@ -219,8 +240,30 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->object = argv[optind++];
 	if (optind < argc)
 		return fail("give one policy object, not '%s' too", argv[optind]);
-	if (!o->object && !o->probe && !o->unpin_dir && !o->restore)
+	if (!o->object && !o->probe && !o->unpin_dir && !o->restore && !(o->record && o->ncgroups))
 		return fail("no policy object given (see memcg-run --help)");
+	return check_modes(o);
+}
+
+/* --record and --replay: what goes with them. */
+static int check_modes(struct options *o)
+{
+	if (o->record && o->replay)
+		return fail("--record and --replay are two runs: give one");
+	if (o->step && !o->record)
+		return fail("--step goes with --record (a replay steps as its recording did)");
+	if (!o->step)
+		o->step = 0.01;
+	if ((o->record || o->replay) && (o->pin_dir || o->actuator || o->dry_run || o->source))
+		return fail("--%s attaches nothing and acts on nothing: --pin, --actuator, --dry-run "
+			    "and --source have no meaning with it", o->record ? "record" : "replay");
+	if (!o->record && !o->replay)
+		return check_run(o);
+	return 0;
+}
+
+static int check_run(const struct options *o)
+{
 	if (o->restore && o->object)
 		return fail("--restore takes no policy object: it restores from the journals in %s",
 			    actuate_state_dir());
@@ -257,8 +300,9 @@ static const char *option_name(const char *option, char *buf, size_t size)
 	return buf;
 }
 
-/* Binds every policy cgroup: --cgroup first, else the default path. */
-static int bind_all(struct run *r, const struct options *o)
+/* Binds every policy cgroup: --cgroup first, else the default path; each locked if
+ * `lock`. */
+static int bind_all(struct run *r, const struct options *o, int lock)
 {
 	char *why = NULL;
 	for (int i = 0; i < r->meta.ncgroups; i++) {
@@ -270,7 +314,7 @@ static int bind_all(struct run *r, const struct options *o)
 			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
 				    c->name);
 		if (bind_cgroup(&r->bind, c, path, &why) != 0 ||
-		    (!o->allow_override && bind_lock(&r->bind, c->slot, &why) != 0)) {
+		    (lock && bind_lock(&r->bind, c->slot, &why) != 0)) {
 			fail("%s", why ? why : "out of memory");
 			free(why);
 			return 1;
@@ -769,6 +813,48 @@ static int restore_journals(void)
 	return problems ? 1 : 0;
 }
 
+/* --record without a policy: each --cgroup NAME=PATH is a cgroup of its own. */
+static int record_cgroups(struct run *r, const struct options *o)
+{
+	for (int k = 0; k < o->ncgroups; k++) {
+		struct meta_cgroup *c = &r->meta.cgroups[k];
+		size_t len = strcspn(o->cgroups[k], "=");
+		if (len == 0 || len >= sizeof(c->name))
+			return fail("--cgroup %s: a name of 1 to %zu characters before '='", o->cgroups[k],
+				    sizeof(c->name) - 1);
+		memcpy(c->name, o->cgroups[k], len);
+		c->slot = k;
+		if (meta_cgroup(&r->meta, c->name))
+			return fail("--cgroup %s: cgroup %s is given twice", o->cgroups[k], c->name);
+		r->meta.ncgroups = k + 1;
+	}
+	return 0;
+}
+
+/* --record FILE: the cgroups bound (not locked: nothing is driven), then recorded. */
+static int record_main(struct run *r, const struct options *o)
+{
+	if (!r->probe.privileged)
+		return fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
+			    "(run memcg-run with sudo): %s", r->probe.privilege);
+	if (!r->probe.tracepoint)
+		return fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
+			    "later, or the memcgc test kernel): --record counts events with it");
+	r->bind.v1 = !r->probe.cgroup2_memory && r->probe.cgroup1_memory;
+	if ((!o->object && record_cgroups(r, o) != 0) || bind_all(r, o, 0) != 0 || interrupted())
+		return 1;
+	return record_run(r, o->record, o->duration, o->step, &stop);
+}
+
+/* --replay FILE POLICY.o: the parameters set, then the recording fed through the object. */
+static int replay_main(struct run *r, const struct options *o)
+{
+	r->dry_run = 1;
+	if (set_params(r, o) != 0)
+		return 1;
+	return replay_run(r, o->replay, o->cgroups, o->ncgroups, o->json);
+}
+
 int main(int argc, char **argv)
 {
 	catch_signals();
@@ -805,7 +891,19 @@ int main(int argc, char **argv)
 		close_object(&r);
 		return 0;
 	}
+	if (o.replay) {
+		int rc = replay_main(&r, &o);
+		close_object(&r);
+		return rc;
+	}
 	probe_kernel(o.btf, &r.probe);
+	if (o.record) {
+		int rc = record_main(&r, &o);
+		for (int s = 0; s < r.bind.ncgroups; s++)
+			bind_release(&r.bind.cgroups[s]);
+		close_object(&r);
+		return rc;
+	}
 	if (o.probe) {
 		int ok = report_probe(&r, o.object != NULL, o.dry_run);
 		close_object(&r);
@@ -815,7 +913,7 @@ int main(int argc, char **argv)
 	r.allow_override = o.allow_override;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	policy_object_libbpf_forget();
-	int rc = choose_actuator(&r, &o) || check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
+	int rc = choose_actuator(&r, &o) || check_kernel(&r, &o) || bind_all(&r, &o, !o.allow_override) || set_params(&r, &o) ||
 		 interrupted() || load_and_attach(&r, &o) || interrupted();
 	if (rc)
 		show_libbpf(o.verbose);

@@ -2,7 +2,8 @@
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
 	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c \
-	runtime/actuate.c runtime/poll.c runtime/psi.c runtime/reaction.c runtime/transitions.c
+	runtime/actuate.c runtime/poll.c runtime/psi.c runtime/reaction.c runtime/transitions.c \
+	runtime/record.c runtime/replay.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)

@@ -1,0 +1,389 @@
+/* memcg-run --record (record.h): a tracepoint program of memcg-run's own adds each memcg
+ * event's count to a cell (recorded cgroup, item) of an array memcg-run maps into memory;
+ * every step memcg-run reads the cells and appends what grew (record_format.h). */
+#define _GNU_SOURCE
+#include "record.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "reaction.h"
+#include "record_format.h"
+#include "run.h"
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("memcg-run: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+/* The tracepoint's record: where its fields are, from this kernel's BTF. */
+struct tp_layout {
+	int id, item, val;              /* byte offsets of u64 id, int item, val */
+	int val_size;                   /* 4 (int) or 8 (unsigned long, Linux 6.18) */
+};
+
+/* What one recording holds while it runs. */
+struct recorder {
+	struct tp_layout tp;
+	char **items;                   /* enum vm_event_item's names, by value ("" for none) */
+	int nitems, ncgroups;
+	int slots_map, cells_map, prog, event;
+	volatile uint64_t *cells;       /* the mapped array: ncgroups x nitems counts */
+	uint64_t *last;                 /* the cells as last read */
+	FILE *out;
+};
+
+/* The offset of a member of a struct of BTF, if it has `size` bytes (0: 4 or 8, then
+ * set); -1 otherwise. */
+static int member_at(const struct btf *btf, const struct btf_type *t, const char *name, int *size)
+{
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name) != 0)
+			continue;
+		long long has = btf__resolve_size(btf, m->type);
+		if (m->offset % 8 || !(has == *size || (!*size && (has == 4 || has == 8))))
+			return -1;
+		*size = (int)has;
+		return (int)(m->offset / 8);
+	}
+	return -1;
+}
+
+static int read_layout(const struct btf *btf, struct tp_layout *tp)
+{
+	int id = btf__find_by_name_kind(btf, "trace_event_raw_memcg_rstat_events", BTF_KIND_STRUCT);
+	const struct btf_type *t = id >= 0 ? btf__type_by_id(btf, id) : NULL;
+	if (!t)
+		return -1;
+	int id_size = 8, item_size = 4;
+	tp->id = member_at(btf, t, "id", &id_size);
+	tp->item = member_at(btf, t, "item", &item_size);
+	tp->val = member_at(btf, t, "val", &tp->val_size);
+	return tp->id < 0 || tp->item < 0 || tp->val < 0 ? -1 : 0;
+}
+
+/* Every enumerator of enum vm_event_item below NR_VM_EVENT_ITEMS, by value. */
+static int read_items(const struct btf *btf, struct recorder *rec)
+{
+	int id = btf__find_by_name_kind(btf, "vm_event_item", BTF_KIND_ENUM);
+	const struct btf_type *t = id >= 0 ? btf__type_by_id(btf, id) : NULL;
+	if (!t)
+		return -1;
+	const struct btf_enum *e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (e[i].val >= 0 && e[i].val < RECORD_MAX_ITEMS && e[i].val >= rec->nitems &&
+		    strcmp(btf__name_by_offset(btf, e[i].name_off), "NR_VM_EVENT_ITEMS") != 0)
+			rec->nitems = e[i].val + 1;
+	rec->items = calloc((size_t)rec->nitems + 1, sizeof(char *));
+	for (int i = 0; rec->items && i < btf_vlen(t); i++)
+		if (e[i].val >= 0 && e[i].val < rec->nitems)
+			rec->items[e[i].val] = strdup(btf__name_by_offset(btf, e[i].name_off));
+	for (int i = 0; rec->items && i < rec->nitems; i++)
+		if (!rec->items[i] && !(rec->items[i] = strdup("")))
+			return -1;
+	return rec->items && rec->nitems > 0 ? 0 : -1;
+}
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
+						 .off = (o), .imm = (i) })
+
+/* count_memcg_events: cells[slot * nitems + item] += val, for a cgroup in the slot map
+ * and an item below nitems with val > 0 (as a signed number of its size); returns 1 (perf
+ * users keep the event). */
+static int load_program(struct recorder *rec)
+{
+	const int out = 24;     /* the index of `r0 = 1` */
+	const int wide = rec->tp.val_size == 8, shift = wide ? 0 : 32;
+	const struct bpf_insn insns[] = {
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0),
+		INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_6, (short)rec->tp.id, 0),
+		INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_1, -8, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8),
+		INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, rec->slots_map),
+		INSN(0, 0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, out - 9, 0),
+		INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_7, BPF_REG_0, 0, 0),
+		INSN(BPF_JMP | BPF_JGE | BPF_K, BPF_REG_7, 0, out - 11, rec->ncgroups),
+		INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_8, BPF_REG_6, (short)rec->tp.item, 0),
+		INSN(BPF_JMP | BPF_JGE | BPF_K, BPF_REG_8, 0, out - 13, rec->nitems),
+		INSN(BPF_LDX | BPF_MEM | (wide ? BPF_DW : BPF_W), BPF_REG_9, BPF_REG_6, (short)rec->tp.val, 0),
+		INSN(BPF_ALU64 | BPF_LSH | BPF_K, BPF_REG_9, 0, 0, shift),
+		INSN(BPF_ALU64 | BPF_ARSH | BPF_K, BPF_REG_9, 0, 0, shift),
+		INSN(BPF_JMP | BPF_JSLE | BPF_K, BPF_REG_9, 0, out - 17, 0),
+		INSN(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_7, 0, 0, rec->nitems),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_7, BPF_REG_8, 0, 0),
+		INSN(BPF_ALU64 | BPF_LSH | BPF_K, BPF_REG_7, 0, 0, 3),
+		INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_VALUE, 0, rec->cells_map),
+		INSN(0, 0, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_1, BPF_REG_7, 0, 0),
+		INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_1, BPF_REG_9, 0, BPF_ADD),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	_Static_assert(sizeof(insns) / sizeof(insns[0]) == 26, "out is insns[24]");
+	rec->prog = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "memcg_record", "GPL", insns,
+				  sizeof(insns) / sizeof(insns[0]), NULL);
+	return rec->prog < 0 ? -1 : 0;
+}
+
+/* The slot map (cgroup id -> recorded cgroup) and the cells, mapped. */
+static int make_maps(struct recorder *rec)
+{
+	size_t bytes = (size_t)rec->ncgroups * (size_t)rec->nitems * 8;
+	LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
+	rec->slots_map = bpf_map_create(BPF_MAP_TYPE_HASH, "memcg_rec_ids", 8, 4, BIND_MAX_IDS, NULL);
+	rec->cells_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "memcg_rec_cells", 4, (uint32_t)bytes, 1,
+					&mmapable);
+	if (rec->slots_map < 0 || rec->cells_map < 0)
+		return -1;
+	void *p = mmap(NULL, bytes, PROT_READ, MAP_SHARED, rec->cells_map, 0);
+	rec->cells = p == MAP_FAILED ? NULL : p;
+	rec->last = calloc(bytes / 8, 8);
+	return rec->cells && rec->last ? 0 : -1;
+}
+
+static int popcount(uint64_t x)
+{
+	return __builtin_popcountll(x);
+}
+
+/* The innermost of the bound cgroups in `mask` (the one most bound cgroups hold), but
+ * `not`: -1 if none. */
+static int innermost(const struct binding *b, uint64_t mask, int not)
+{
+	int best = -1, depth = -1;
+	for (int s = 0; s < b->ncgroups && s < 64; s++) {
+		int d = popcount(poll_mask_of(b, b->cgroups[s].id));
+		if ((mask >> s & 1) && s != not && d > depth)
+			best = s, depth = d;
+	}
+	return best;
+}
+
+/* Each id of the last scan to the innermost recorded cgroup holding it. */
+static void fill_slots(const struct binding *b, int map)
+{
+	for (int i = 0; i < b->nids; i++) {
+		uint32_t slot = (uint32_t)innermost(b, b->masks[i], -1);
+		bpf_map_update_elem(map, &b->ids[i], &slot, BPF_ANY);
+	}
+}
+
+/* The scan again: new descendants counted, removed ones deleted. */
+static void rescan(struct binding *b, int map)
+{
+	uint64_t *old = malloc(sizeof(uint64_t) * (size_t)b->nids);
+	int n = old ? b->nids : 0;
+	if (old)
+		memcpy(old, b->ids, sizeof(uint64_t) * (size_t)n);
+	bind_scan(b, NULL, NULL);
+	fill_slots(b, map);
+	for (int j = 0; j < n; j++)
+		if (!poll_mask_of(b, old[j]))
+			bpf_map_delete_elem(map, &old[j]);
+	free(old);
+}
+
+static void put_string(FILE *f, const char *s)
+{
+	uint32_t len = (uint32_t)strlen(s);
+	fwrite(&len, 4, 1, f);
+	fwrite(s, 1, len, f);
+}
+
+/* The table: kernel, items, cgroups (with the parent each has among them). */
+static void write_table(FILE *f, const struct recorder *rec, const struct binding *b)
+{
+	struct utsname u;
+	put_string(f, uname(&u) == 0 ? u.release : "");
+	for (int i = 0; i < rec->nitems; i++)
+		put_string(f, rec->items[i]);
+	for (int s = 0; s < b->ncgroups; s++) {
+		uint64_t id = b->cgroups[s].id;
+		int parent = innermost(b, poll_mask_of(b, id), s);
+		uint32_t p = parent < 0 ? RECORD_NO_PARENT : (uint32_t)parent;
+		fwrite(&id, 8, 1, f);
+		fwrite(&p, 4, 1, f);
+		put_string(f, b->cgroups[s].decl->name);
+		put_string(f, b->cgroups[s].path);
+	}
+}
+
+static long table_size(const struct recorder *rec, const struct binding *b)
+{
+	struct utsname u;
+	long n = 4 + (uname(&u) == 0 ? (long)strlen(u.release) : 0);
+	for (int i = 0; i < rec->nitems; i++)
+		n += 4 + (long)strlen(rec->items[i]);
+	for (int s = 0; s < b->ncgroups; s++)
+		n += 12 + 8 + (long)strlen(b->cgroups[s].decl->name) + (long)strlen(b->cgroups[s].path);
+	return n;
+}
+
+static int write_header(struct recorder *rec, const struct binding *b, uint64_t step_ns)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long table = table_size(rec, b);
+	if (table > RECORD_MAX_TABLE)
+		return -1;
+	struct record_header h = {
+		.version = RECORD_VERSION, .table_bytes = (uint32_t)table, .step_ns = step_ns,
+		.start_unix_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec,
+		.nitems = (uint32_t)rec->nitems, .ncgroups = (uint32_t)b->ncgroups,
+		.entry_bytes = RECORD_ENTRY_BYTES, .source = RECORD_SOURCE_TRACEPOINT,
+	};
+	memcpy(h.magic, RECORD_MAGIC, sizeof(h.magic));
+	fwrite(&h, sizeof(h), 1, rec->out);
+	write_table(rec->out, rec, b);
+	return fflush(rec->out) == 0 ? 0 : -1;
+}
+
+/* What grew in each cell since the last read, as entries of `bucket`. */
+static void write_bucket(struct recorder *rec, uint32_t bucket)
+{
+	for (int c = 0; c < rec->ncgroups; c++)
+		for (int i = 0; i < rec->nitems; i++) {
+			size_t k = (size_t)c * (size_t)rec->nitems + (size_t)i;
+			uint64_t now = rec->cells[k];
+			if (now == rec->last[k])
+				continue;
+			struct record_entry e = { .bucket = bucket, .cgroup = (uint16_t)c,
+						  .item = (uint16_t)i, .count = now - rec->last[k] };
+			fwrite(&e, sizeof(e), 1, rec->out);
+			rec->last[k] = now;
+		}
+}
+
+/* The covered buckets' mark, and everything so far on disk's way (a crash loses at most
+ * what came after). */
+static int write_mark(struct recorder *rec, uint32_t bucket)
+{
+	struct record_entry e = { .bucket = bucket, .cgroup = RECORD_MARK };
+	fwrite(&e, sizeof(e), 1, rec->out);
+	return fflush(rec->out) == 0 ? 0 : -1;
+}
+
+static void sleep_until(uint64_t ns)
+{
+	struct timespec t = { .tv_sec = (time_t)(ns / 1000000000ULL), .tv_nsec = (long)(ns % 1000000000ULL) };
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+}
+
+/* Until the duration or a signal: each step, the cells read; each second, a mark. */
+static int record_loop(struct recorder *rec, struct binding *b, uint64_t step_ns, double duration,
+		       volatile sig_atomic_t *stop)
+{
+	uint64_t start = clock_ns(), next_scan = start + 500000000ULL, next_mark = start + 1000000000ULL;
+	uint64_t end = duration > 0 ? start + (uint64_t)(duration * 1e9) : UINT64_MAX;
+	uint32_t bucket = 0;
+	for (uint64_t k = 1; !*stop; k++) {
+		uint64_t due = start + k * step_ns;
+		sleep_until(due < end ? due : end);
+		uint64_t now = clock_ns();
+		uint64_t b_now = (now - start) / step_ns;
+		if (b_now > UINT32_MAX)
+			break;
+		bucket = b_now ? (uint32_t)b_now - 1 : 0;
+		write_bucket(rec, bucket);
+		k = b_now > k ? b_now : k;
+		if (now >= next_scan) {
+			rescan(b, rec->slots_map);
+			next_scan = now + 500000000ULL;
+		}
+		if (now >= end)
+			break;
+		if (now >= next_mark) {
+			if (write_mark(rec, bucket) != 0)
+				return -1;
+			next_mark = now + 1000000000ULL;
+		}
+	}
+	return write_mark(rec, bucket);
+}
+
+static void close_recorder(struct recorder *rec)
+{
+	if (rec->event >= 0)
+		close(rec->event);
+	if (rec->prog >= 0)
+		close(rec->prog);
+	if (rec->cells)
+		munmap((void *)rec->cells, (size_t)rec->ncgroups * (size_t)rec->nitems * 8);
+	if (rec->slots_map >= 0)
+		close(rec->slots_map);
+	if (rec->cells_map >= 0)
+		close(rec->cells_map);
+	for (int i = 0; rec->items && i < rec->nitems; i++)
+		free(rec->items[i]);
+	free(rec->items);
+	free(rec->last);
+}
+
+/* The program loaded and attached, its maps made: 0, or 1 after an error line. */
+static int start_recorder(struct recorder *rec, struct run *r)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int ok = btf && read_layout(btf, &rec->tp) == 0 && read_items(btf, rec) == 0;
+	btf__free(btf);
+	if (!ok)
+		return fail("this kernel's BTF has no memcg:count_memcg_events record or enum "
+			    "vm_event_item as memcg-run knows them (Linux 6.13 or later)");
+	if (make_maps(rec) != 0 || load_program(rec) != 0)
+		return fail("cannot load the recording program: %s", strerror(errno));
+	bind_scan(&r->bind, NULL, NULL);
+	fill_slots(&r->bind, rec->slots_map);
+	const char *failed = "mounting tracefs for";
+	if (tracefs_ensure(&r->tracefs_mounted) != 0 ||
+	    (rec->event = probe_attach_tracepoint(rec->prog, &failed)) < 0)
+		return fail("%s memcg:count_memcg_events: %s", failed, strerror(errno));
+	return 0;
+}
+
+int record_run(struct run *r, const char *file, double duration, double step,
+	       volatile sig_atomic_t *stop)
+{
+	struct recorder rec = { .ncgroups = r->bind.ncgroups, .slots_map = -1, .cells_map = -1,
+				.prog = -1, .event = -1 };
+	uint64_t step_ns = (uint64_t)(step * 1e9 + 0.5);
+	int rc = start_recorder(&rec, r);
+	if (!rc && !(rec.out = fopen(file, "w")))
+		rc = fail("%s: cannot write it: %s", file, strerror(errno));
+	if (!rc && write_header(&rec, &r->bind, step_ns) != 0)
+		rc = fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
+	if (!rc) {
+		printf("memcg-run: recording %d cgroup%s, %d event items, in buckets of %g ms, to %s\n",
+		       rec.ncgroups, rec.ncgroups == 1 ? "" : "s", rec.nitems, (double)step_ns / 1e6, file);
+		if (record_loop(&rec, &r->bind, step_ns, duration, stop) != 0)
+			rc = fail("%s: cannot write it: %s", file, strerror(errno));
+	}
+	if (rec.out && fclose(rec.out) != 0 && !rc)
+		rc = fail("%s: cannot write it: %s", file, strerror(errno));
+	if (!rc)
+		printf("memcg-run: recording stopped: %s\n", file);
+	close_recorder(&rec);
+	tracefs_release(r->tracefs_mounted);
+	r->tracefs_mounted = false;
+	return rc;
+}
