@@ -49,6 +49,8 @@ struct recorder {
 	volatile uint64_t *cells;       /* the mapped array: ncgroups x nitems counts */
 	uint64_t *last;                 /* the cells as last read */
 	FILE *out;
+	struct record_entry *pending;   /* entries since the last mark, written with it */
+	size_t npending, cap;
 };
 
 /* The offset of a member of a struct of BTF, if it has `size` bytes (0: 4 or 8, then
@@ -255,12 +257,34 @@ static int write_header(struct recorder *rec, const struct binding *b, uint64_t 
 		.entry_bytes = RECORD_ENTRY_BYTES, .source = RECORD_SOURCE_TRACEPOINT,
 	};
 	memcpy(h.magic, RECORD_MAGIC, sizeof(h.magic));
-	fwrite(&h, sizeof(h), 1, rec->out);
-	write_table(rec->out, rec, b);
-	return fflush(rec->out) == 0 ? 0 : -1;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);     /* header and table: one write */
+	if (!m)
+		return -1;
+	fwrite(&h, sizeof(h), 1, m);
+	write_table(m, rec, b);
+	int rc = fclose(m) == 0 && len == RECORD_HEADER_BYTES + (size_t)table &&
+		 fwrite(text, 1, len, rec->out) == len ? 0 : -1;
+	free(text);
+	return rc;
 }
 
-/* What grew in each cell since the last read, as entries of `bucket`. */
+static int add_entry(struct recorder *rec, const struct record_entry *e)
+{
+	if (rec->npending == rec->cap) {
+		size_t cap = rec->cap ? rec->cap * 2 : 1024;
+		struct record_entry *p = realloc(rec->pending, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		rec->pending = p, rec->cap = cap;
+	}
+	rec->pending[rec->npending++] = *e;
+	return 0;
+}
+
+/* What grew in each cell since the last read, as entries of `bucket` (a cell whose entry
+ * finds no memory is read again next time). */
 static void write_bucket(struct recorder *rec, uint32_t bucket)
 {
 	for (int c = 0; c < rec->ncgroups; c++)
@@ -271,18 +295,22 @@ static void write_bucket(struct recorder *rec, uint32_t bucket)
 				continue;
 			struct record_entry e = { .bucket = bucket, .cgroup = (uint16_t)c,
 						  .item = (uint16_t)i, .count = now - rec->last[k] };
-			fwrite(&e, sizeof(e), 1, rec->out);
-			rec->last[k] = now;
+			if (add_entry(rec, &e) == 0)
+				rec->last[k] = now;
 		}
 }
 
-/* The covered buckets' mark, and everything so far on disk's way (a crash loses at most
- * what came after). */
+/* The entries since the last mark, and a mark: the file grows by whole entries, in one
+ * write (readers see a second more of it at a time), and a crash loses at most what
+ * came after. */
 static int write_mark(struct recorder *rec, uint32_t bucket)
 {
 	struct record_entry e = { .bucket = bucket, .cgroup = RECORD_MARK };
-	fwrite(&e, sizeof(e), 1, rec->out);
-	return fflush(rec->out) == 0 ? 0 : -1;
+	if (add_entry(rec, &e) != 0)
+		return -1;
+	size_t n = rec->npending;
+	rec->npending = 0;
+	return fwrite(rec->pending, sizeof(e), n, rec->out) == n && fflush(rec->out) == 0 ? 0 : -1;
 }
 
 static void sleep_until(uint64_t ns)
@@ -339,6 +367,7 @@ static void close_recorder(struct recorder *rec)
 		free(rec->items[i]);
 	free(rec->items);
 	free(rec->last);
+	free(rec->pending);
 }
 
 /* The program loaded and attached, its maps made: 0, or 1 after an error line. */
@@ -370,6 +399,8 @@ int record_run(struct run *r, const char *file, double duration, double step,
 	int rc = start_recorder(&rec, r);
 	if (!rc && !(rec.out = fopen(file, "w")))
 		rc = fail("%s: cannot write it: %s", file, strerror(errno));
+	if (!rc)
+		setvbuf(rec.out, NULL, _IONBF, 0);      /* each fwrite one write() */
 	if (!rc && write_header(&rec, &r->bind, step_ns) != 0)
 		rc = fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
 	if (!rc) {

@@ -82,11 +82,15 @@ static int take(struct cursor *c, void *out, size_t n)
 static char *take_string(struct cursor *c)
 {
 	uint32_t len;
-	if (take(c, &len, 4) != 0 || len > RECORD_MAX_STRING || c->size - c->at < len)
+	size_t at = c->at;
+	if (take(c, &len, 4) != 0 || len > RECORD_MAX_STRING || c->size - c->at < len) {
+		c->at = at;     /* the error names where the string begins */
 		return NULL;
+	}
 	char *s = strndup((const char *)c->p + c->at, len);
-	if (s && strlen(s) != len) {    /* a NUL inside */
+	if (!s || strlen(s) != len) {   /* a NUL inside */
 		free(s);
+		c->at = at;
 		return NULL;
 	}
 	c->at += len;

@@ -19,6 +19,8 @@ all: $(BUILD)/memcg-run
 
 SUITE_runtime      := tests/runtime/run-runtime.sh $(BUILD)
 SUITE_runtime_DEPS := all
+SUITE_record       := tests/runtime/run-record.sh $(BUILD)
+SUITE_record_DEPS  := all
 
 # The cgroup actuator's journal and restore against fake cgroup files (no kernel, no root).
 $(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/actuate.h \

@@ -3,6 +3,8 @@
 runtime/record_format.h), for the tests to check memcg-run against.
 
   record_reader.py dump FILE             header, table, and the events per bucket
+  record_reader.py peak FILE CGROUP WINDOW_MS ITEM...
+      the highest rate (events per second, whole) the replay's counter reaches
   record_reader.py expect FILE CGROUP THRESHOLD WINDOW_MS ITEM...
       the transitions a rule `when SIGNAL(CGROUP) over WINDOW_MS > THRESHOLD/s` must make
       in a replay, one `TIME_NS on|off` a line, with the rate computed here as
@@ -59,11 +61,11 @@ def counted_in(rec, name):
     return found
 
 
-def expect(rec, cgroup, threshold, window_ms, items):
-    """Bucket b's events are fed at its end, (b + 1) x step, into the counter's bucket of
-    window_ms / 8 holding that time; then the rule is evaluated there: active while the
-    events of the counter's 8 buckets up to that one, x 1000 / window_ms, exceed the
-    threshold (in the BPF code's integer milli-events per second)."""
+def rates(rec, cgroup, window_ms, items):
+    """(time, rate) of a counter at each bucket's end, the rate in milli-events per second
+    as the BPF code has it: bucket b's events are fed at its end, (b + 1) x step, into the
+    counter's bucket of window_ms / 8 holding that time, and the rate there is the events
+    of the counter's 8 buckets up to that one x 1000 / window_ms."""
     step, bucket_ns = rec["step_ns"], window_ms * 1000000 // 8
     cols = {i for i, n in enumerate(rec["items"]) if n in items}
     groups = counted_in(rec, cgroup)
@@ -71,13 +73,20 @@ def expect(rec, cgroup, threshold, window_ms, items):
     for bucket, cg, item, count in rec["entries"]:
         if cg in groups and item in cols:
             fed[bucket] = fed.get(bucket, 0) + count
-    per, changes, active = {}, [], False
+    per = {}
     for b in range(rec["buckets"]):
         now = (b + 1) * step
         cur = now // bucket_ns
         per[cur] = per.get(cur, 0) + fed.get(b, 0)
         total = sum(per.get(w, 0) for w in range(cur - 7, cur + 1))
-        on = total * 1000 * 1000 // window_ms > threshold * 1000
+        yield now, total * 1000 * 1000 // window_ms
+
+
+def expect(rec, cgroup, threshold, window_ms, items):
+    """The rule's transitions: on while the rate exceeds the threshold."""
+    changes, active = [], False
+    for now, rate in rates(rec, cgroup, window_ms, items):
+        on = rate > threshold * 1000
         if on != active:
             changes.append((now, "on" if on else "off"))
             active = on
@@ -92,6 +101,8 @@ def main():
             print("cgroup", c)
         for bucket, cg, item, count in rec["entries"]:
             print(bucket, rec["cgroups"][cg]["name"], rec["items"][item], count)
+    elif sys.argv[1] == "peak":
+        print(max((r for _, r in rates(rec, sys.argv[3], int(sys.argv[4]), sys.argv[5:])), default=0) // 1000)
     else:
         for now, what in expect(rec, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6:]):
             print(now, what)

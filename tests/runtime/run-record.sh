@@ -1,0 +1,190 @@
+#!/bin/bash
+# memcg-run --record and --replay on this machine's kernel (the memcg:count_memcg_events
+# tracepoint, cgroup v1 memory): a real memory workload recorded in a real memcg (in a
+# child of it), the demo policy replayed on the recording, and its rule active exactly where
+# the recorded pgscan rate, computed here from the file by tests/runtime/record_reader.py
+# (written from docs/record-format.md), crosses the threshold; the file read while it is
+# written; what a recording leaves behind (nothing); and one error line for each hostile
+# file or binding.
+# usage: run-record.sh BUILD
+#
+# Nothing depends on a quiet machine: the threshold is half the peak rate the recording
+# shows, and the expected transitions are computed from the recording itself.
+set -u
+build=$1
+memcgc=$build/memcgc run=$build/memcg-run
+work=$build/tests/record
+root=/sys/fs/cgroup/memory
+high=$root/memcgc-rec-high.$$
+reader=tests/runtime/record_reader.py
+pgscan="PGSCAN_KSWAPD PGSCAN_DIRECT PGSCAN_KHUGEPAGED"     # pgscan, compiler/signals.c
+if [ "$(id -u)" != 0 ]; then echo "SKIP record: setup: needs root (BPF, cgroups)"; exit 0; fi
+if [ ! -d "$root" ]; then echo "SKIP record: setup: no cgroup v1 memory hierarchy at $root"; exit 0; fi
+mkdir -p "$work"
+file=/var/tmp/memcgc-rec-file.$$
+
+pass() { echo "PASS record/$1${2:+ ($2)}"; }
+fail() { echo "FAIL record/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
+# check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
+check() {
+	local name=$1 want=$2 text=$3; shift 3
+	local out status
+	out=$("$@" 2>&1); status=$?
+	if [ "$status" = "$want" ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
+	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out")"; fi
+}
+# one_line NAME WANT_TEXT COMMAND...: exit 1 and exactly one line on stderr, that one
+one_line() {
+	local name=$1 text=$2; shift 2
+	local err status
+	err=$("$@" 2>&1 >/dev/null); status=$?
+	if [ "$status" = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -qF -- "$text" <<<"$err"; then pass "$name"
+	else fail "$name" "exit $status (want 1), stderr is not the one line '$text'" "$(head -3 <<<"$err")"; fi
+}
+cleanup() {
+	for d in "$high/child" "$high"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+	rm -f "$file"
+}
+trap cleanup EXIT
+tracefs_mounts() { grep -c " /sys/kernel/tracing tracefs " /proc/mounts; }
+tracefs_before=$(tracefs_mounts)
+recmaps() { bpftool -j map show 2>/dev/null | grep -oE '"name":"memcg_rec_[a-z]+"' | wc -l; }
+
+"$memcgc" -o "$work/priority.o" examples/priority.mcp || { echo "FAIL record/setup: memcgc"; exit 1; }
+mkdir -p "$high/child"
+echo 32M > "$high/memory.limit_in_bytes"
+
+# --- usage
+check usage-no-cgroup 2 "no policy object given" "$run" --record "$work/x.rec"
+check usage-step 2 "--step takes a duration from 1ms to 60s" "$run" --record "$work/x.rec" --step 0s --cgroup a=/x
+check usage-step-replay 2 "--step goes with --record" "$run" --replay "$work/x.rec" --step 10ms "$work/priority.o"
+check usage-both 2 "--record and --replay are two runs" "$run" --record a --replay b "$work/priority.o"
+check usage-pin 2 "--pin, --actuator, --dry-run and --source have no meaning" "$run" --record a --pin /sys/fs/bpf/x --cgroup a=/x
+check record-unknown-cgroup 1 "cgroup c: $root/memcgc-rec-none.$$ does not exist" "$run" --record "$work/x.rec" --cgroup c=memcgc-rec-none.$$
+
+# --- a recording of a workload in high/child: 96 MiB written into a 32 MiB limit, then
+# read back until the recording ends; high and its child recorded as two cgroups
+rec=$work/workload.rec
+"$run" --record "$rec" --cgroup high="$high" --cgroup inner="$high/child" --duration 6 \
+	> "$work/record.out" 2>&1 &
+recorder=$!
+sleep 0.5
+sh -c 'echo $$ > "$1/cgroup.procs"; dd if=/dev/zero of="$2" bs=1M count=96 status=none
+	end=$(($(date +%s) + 3)); while [ "$(date +%s)" -le "$end" ]; do cat "$2" > /dev/null; done' \
+	workload "$high/child" "$file"
+sleep 1
+cp "$rec" "$work/partial.rec"          # while it is written
+wait $recorder; status=$?
+if [ $status = 0 ] && grep -qE "^memcg-run: recording 2 cgroups, [0-9]+ event items, in buckets of 10 ms, to $rec$" "$work/record.out" &&
+   grep -qF "memcg-run: recording stopped: $rec" "$work/record.out"; then pass record-runs
+else fail record-runs "exit $status" "$(head -5 "$work/record.out")"; fi
+
+# the file, read with the reader written from the documentation
+if python3 - "$reader" "$rec" "$high" > "$work/table.out" 2>&1 <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("reader", sys.argv[1])
+reader = importlib.util.module_from_spec(spec); spec.loader.exec_module(reader)
+rec = reader.read(sys.argv[2])
+names = [(c["name"], c["path"], c["parent"]) for c in rec["cgroups"]]
+assert names == [("high", sys.argv[3], None), ("inner", sys.argv[3] + "/child", 0)], names
+assert rec["step_ns"] == 10_000_000 and rec["kernel"], rec["step_ns"]
+assert 550 <= rec["buckets"] <= 650, rec["buckets"]       # 6 s of 10 ms buckets
+assert "PGSCAN_DIRECT" in rec["items"] and "PGFAULT" in rec["items"]
+scans = sum(n for _, cg, it, n in rec["entries"] if cg == 1 and rec["items"][it].startswith("PGSCAN"))
+faults = sum(n for _, cg, it, n in rec["entries"] if cg == 1 and rec["items"][it] == "PGFAULT")
+assert scans > 0 and faults > 0, (scans, faults)
+print(f"{len(rec['entries'])} entries, {scans} pages scanned in inner")
+PY
+then pass record-table "$(tail -1 "$work/table.out")"
+else fail record-table "the recording is not what was recorded" "$(tail -3 "$work/table.out")"; fi
+
+# --- the replay: rule 0 of priority.mcp (pgscan(high) > threshold, over 1 s) active exactly
+# where the recorded rate crosses the threshold, half the peak
+peak=$(python3 "$reader" peak "$rec" high 1000 $pgscan)
+threshold=$((peak / 2))
+if [ "$threshold" -lt 10 ]; then
+	echo "SKIP record/replay-matches: setup: the workload made no reclaim to speak of (peak $peak/s)"
+else
+	python3 "$reader" expect "$rec" high "$threshold" 1000 $pgscan > "$work/expect.out"
+	"$run" --replay "$rec" --cgroup low=high --set threshold=$threshold/s --json "$work/priority.o" \
+		> "$work/replay.json" 2> "$work/replay.err"; status=$?
+	python3 - "$work/replay.json" "$work/expect.out" > "$work/compare.out" 2>&1 <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+got = [(t["transition"]["time_ns"], "on" if t["transition"]["active"] else "off")
+       for t in lines if "transition" in t]
+want = [(int(a), b) for a, b in (l.split() for l in open(sys.argv[2]))]
+assert got == want and want, f"replay {got}\nwant   {want}"
+assert "not what the workload would then have done" in lines[0]["replay"]["note"]
+end = lines[-1]["summary"]["seconds"]
+spans = sum(((want + [(int(end * 1e9), "off")])[i + 1][0] - want[i][0]) for i in range(0, len(want), 2))
+rule = lines[-1]["summary"]["rules"][0]
+assert rule["transitions"] == len(want) and abs(rule["active_s"] - spans / 1e9) < 0.0015, (rule, spans)
+for t in lines:
+    if "transition" in t and t["transition"]["active"]:
+        v = t["transition"]["values"]
+        assert v[0]["term"] == "pgscan(high)" and v[0]["value"] > v[1]["value"], v
+        assert t["transition"]["actions"] == [{"kind": "over_high", "cgroup": "low", "value": 1024}], t
+print(f"{len(want)} transitions at {[w[0] / 1e9 for w in want]}, active {spans / 1e9:.2f} s")
+PY
+	compared=$?
+	if [ $status = 0 ] && [ $compared = 0 ]; then pass replay-matches "threshold $threshold/s: $(tail -1 "$work/compare.out")"
+	else fail replay-matches "exit $status" "$(cat "$work/compare.out" "$work/replay.err" | head -6)"; fi
+	# the text form says the same, with the note and the summary
+	out=$("$run" --replay "$rec" --cgroup low=high --set threshold=$threshold/s "$work/priority.o" 2>&1)
+	ons=$(grep -cE "^\[ *[0-9.]+s\] rule 0 \(line 7\) turned on : when pgscan\(high\) > threshold:  pgscan\(high\) [0-9.]+/s, threshold [0-9.e+]+/s \| over_high\(low\) 1024 pages$" <<<"$out")
+	if [ "$ons" = "$(grep -c ' on$' "$work/expect.out")" ] &&
+	   grep -qF "memcg-run: a replay shows when the policy would act, not what the workload would then have done" <<<"$out" &&
+	   grep -qE "^  rule 0 \(line 7\): active [0-9.]+ s, [0-9]+ transitions, longest activation [0-9.]+ s" <<<"$out"
+	then pass replay-text "$ons turned on lines"
+	else fail replay-text "$ons turned-on lines" "$(head -8 <<<"$out")"; fi
+fi
+# the child bound on its own sees its own events: the same transitions (all of them are there)
+check replay-bind-child 0 "turned on" "$run" --replay "$rec" --cgroup high=inner --cgroup low=high \
+	--set threshold=$((threshold > 0 ? threshold : 1))/s "$work/priority.o"
+
+# --- read while written: the copy taken a second before the end replays, and is shorter
+size_part=$(stat -c %s "$work/partial.rec") size_all=$(stat -c %s "$rec")
+out=$("$run" --replay "$work/partial.rec" --cgroup low=high "$work/priority.o" 2>&1); status=$?
+if [ $status = 0 ] && [ "$size_part" -lt "$size_all" ] && grep -q "^summary: " <<<"$out"; then
+	pass read-while-written "$size_part of $size_all bytes: $(grep '^summary' <<<"$out")"
+else fail read-while-written "exit $status, $size_part of $size_all bytes" "$(head -3 <<<"$out")"; fi
+
+# --- nothing left: the recorder's maps go with it, tracefs is as found
+for ((i = 0; i < 100; i++)); do [ "$(recmaps)" = 0 ] && break; sleep 0.1; done
+[ "$(recmaps)" = 0 ] && pass leaves-nothing || fail leaves-nothing "$(recmaps) memcg_rec_* maps after the recording"
+[ "$(tracefs_mounts)" = "$tracefs_before" ] && pass tracefs-as-found || fail tracefs-as-found "tracefs mounts changed"
+
+# --- hostile files and bindings: one line naming the file (and where), exit 1
+python3 - "$rec" "$work" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+w = sys.argv[2]
+table = struct.unpack_from("<I", d, 12)[0]
+start = 48 + table
+def put(name, data):
+    open(f"{w}/{name}.rec", "wb").write(data)
+put("truncated", d[:len(d) - 5])
+put("header", d[:30])
+put("table", d[:60])
+put("newer", d[:8] + struct.pack("<I", 2) + d[12:])
+put("magic", b"notmemcg" + d[8:])
+bad = bytearray(d); struct.pack_into("<H", bad, start + 4, 9); put("badcgroup", bytes(bad))
+back = bytearray(d); struct.pack_into("<I", back, start + 16, 0); struct.pack_into("<I", back, start, 7); put("back", bytes(back))
+step = bytearray(d); struct.pack_into("<Q", step, 16, 0); put("step", bytes(step))
+strlen = bytearray(d); struct.pack_into("<I", strlen, 48, 0xfffffff0); put("string", bytes(strlen))
+PY
+o=$work/priority.o
+entries=$(( ($(stat -c %s "$rec") - 5 - $(python3 -c 'import struct,sys; print(48 + struct.unpack_from("<I", open(sys.argv[1], "rb").read(), 12)[0])' "$rec")) / 16 ))
+one_line truncated "$work/truncated.rec: truncated: entry $entries at offset" "$run" --replay "$work/truncated.rec" --cgroup low=high "$o"
+one_line truncated-header "$work/header.rec: truncated: 30 bytes, less than the 48-byte header" "$run" --replay "$work/header.rec" "$o"
+one_line truncated-table "$work/table.rec: truncated: its table ends at offset 60" "$run" --replay "$work/table.rec" "$o"
+one_line newer "$work/newer.rec: made by a newer memcg-run (format version 2; this one reads up to 1)" "$run" --replay "$work/newer.rec" "$o"
+one_line not-a-recording "$work/magic.rec: not a memcg-run recording (no 'memcgrec' at offset 0)" "$run" --replay "$work/magic.rec" "$o"
+one_line corrupt-cgroup "$work/badcgroup.rec: corrupt: entry 0 at offset" "$run" --replay "$work/badcgroup.rec" --cgroup low=high "$o"
+one_line corrupt-time "$work/back.rec: corrupt: entry 1 at offset" "$run" --replay "$work/back.rec" --cgroup low=high "$o"
+one_line corrupt-step "$work/step.rec: corrupt: the step at offset 16 is out of range" "$run" --replay "$work/step.rec" "$o"
+one_line corrupt-string "$work/string.rec: corrupt: the kernel release cut short at offset 48" "$run" --replay "$work/string.rec" "$o"
+one_line unbound "$rec: the recording has no cgroup 'low' (it has: high, inner): give --cgroup low=RECORDED_NAME" "$run" --replay "$rec" "$o"
+one_line bound-to-missing "$rec: --cgroup low=nope: the recording has no cgroup 'nope' (it has: high, inner)" "$run" --replay "$rec" --cgroup low=nope "$o"
+one_line no-file "$work/none.rec: cannot read it: No such file or directory" "$run" --replay "$work/none.rec" "$o"
