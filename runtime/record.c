@@ -22,18 +22,6 @@
 #include "record_format.h"
 #include "run.h"
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("memcg-run: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 1;
-}
-
 /* The tracepoint's record: where its fields are, from this kernel's BTF. */
 struct tp_layout {
 	int id, item, val;              /* byte offsets of u64 id, int item, val */
@@ -377,16 +365,16 @@ static int start_recorder(struct recorder *rec, struct run *r)
 	int ok = btf && read_layout(btf, &rec->tp) == 0 && read_items(btf, rec) == 0;
 	btf__free(btf);
 	if (!ok)
-		return fail("this kernel's BTF has no memcg:count_memcg_events record or enum "
+		return run_fail("this kernel's BTF has no memcg:count_memcg_events record or enum "
 			    "vm_event_item as memcg-run knows them (Linux 6.13 or later)");
 	if (make_maps(rec) != 0 || load_program(rec) != 0)
-		return fail("cannot load the recording program: %s", strerror(errno));
+		return run_fail("cannot load the recording program: %s", strerror(errno));
 	bind_scan(&r->bind, NULL, NULL);
 	fill_slots(&r->bind, rec->slots_map);
 	const char *failed = "mounting tracefs for";
 	if (tracefs_ensure(&r->tracefs_mounted) != 0 ||
 	    (rec->event = probe_attach_tracepoint(rec->prog, &failed)) < 0)
-		return fail("%s memcg:count_memcg_events: %s", failed, strerror(errno));
+		return run_fail("%s memcg:count_memcg_events: %s", failed, strerror(errno));
 	return 0;
 }
 
@@ -398,19 +386,19 @@ int record_run(struct run *r, const char *file, double duration, double step,
 	uint64_t step_ns = (uint64_t)(step * 1e9 + 0.5);
 	int rc = start_recorder(&rec, r);
 	if (!rc && !(rec.out = fopen(file, "w")))
-		rc = fail("%s: cannot write it: %s", file, strerror(errno));
+		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	if (!rc)
 		setvbuf(rec.out, NULL, _IONBF, 0);      /* each fwrite one write() */
 	if (!rc && write_header(&rec, &r->bind, step_ns) != 0)
-		rc = fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
+		rc = run_fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
 	if (!rc) {
 		printf("memcg-run: recording %d cgroup%s, %d event items, in buckets of %g ms, to %s\n",
 		       rec.ncgroups, rec.ncgroups == 1 ? "" : "s", rec.nitems, (double)step_ns / 1e6, file);
 		if (record_loop(&rec, &r->bind, step_ns, duration, stop) != 0)
-			rc = fail("%s: cannot write it: %s", file, strerror(errno));
+			rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	}
 	if (rec.out && fclose(rec.out) != 0 && !rc)
-		rc = fail("%s: cannot write it: %s", file, strerror(errno));
+		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	if (!rc)
 		printf("memcg-run: recording stopped: %s\n", file);
 	close_recorder(&rec);

@@ -4,7 +4,6 @@
 #include "replay.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,18 +50,6 @@ struct replayer {
 	} rules[META_MAX * 4];
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("memcg-run: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 1;
-}
-
 /* The table's reader: a cursor that never passes its end. */
 struct cursor {
 	const unsigned char *p;
@@ -99,7 +86,7 @@ static char *take_string(struct cursor *c)
 
 static int corrupt_table(const struct recording *rec, const struct cursor *c, const char *what)
 {
-	return fail("%s: corrupt: %s at offset %ld of its table (offsets %d to %ld)", rec->file, what,
+	return run_fail("%s: corrupt: %s at offset %ld of its table (offsets %d to %ld)", rec->file, what,
 		    c->base + (long)c->at, RECORD_HEADER_BYTES, c->base + (long)c->size);
 }
 
@@ -123,15 +110,15 @@ static int read_table(struct recording *rec)
 	struct cursor c = { .size = rec->h.table_bytes, .base = RECORD_HEADER_BYTES };
 	unsigned char *table = malloc(c.size ? c.size : 1);
 	if (!table)
-		return fail("%s: out of memory for its table (%zu bytes)", rec->file, c.size);
+		return run_fail("%s: out of memory for its table (%zu bytes)", rec->file, c.size);
 	c.p = table;
 	size_t got = fread(table, 1, c.size, rec->f);
-	int rc = got < c.size ? fail("%s: truncated: its table ends at offset %ld, %zu bytes short",
+	int rc = got < c.size ? run_fail("%s: truncated: its table ends at offset %ld, %zu bytes short",
 				     rec->file, RECORD_HEADER_BYTES + (long)got, c.size - got) : 0;
 	rec->items = calloc((size_t)rec->h.nitems + 1, sizeof(char *));
 	rec->cgroups = calloc((size_t)rec->h.ncgroups + 1, sizeof(struct rec_cgroup));
 	if (!rc && (!rec->items || !rec->cgroups))
-		rc = fail("%s: out of memory for its table", rec->file);
+		rc = run_fail("%s: out of memory for its table", rec->file);
 	if (!rc && !(rec->kernel = take_string(&c)))
 		rc = corrupt_table(rec, &c, "the kernel release cut short");
 	for (uint32_t i = 0; !rc && i < rec->h.nitems; i++)
@@ -160,13 +147,13 @@ static int check_header(const struct recording *rec)
 		h->entry_bytes != RECORD_ENTRY_BYTES,
 	};
 	if (memcmp(h->magic, RECORD_MAGIC, sizeof(h->magic)) != 0)
-		return fail("%s: not a memcg-run recording (no '%s' at offset 0)", rec->file, RECORD_MAGIC);
+		return run_fail("%s: not a memcg-run recording (no '%s' at offset 0)", rec->file, RECORD_MAGIC);
 	if (h->version > RECORD_VERSION)
-		return fail("%s: made by a newer memcg-run (format version %u; this one reads up to %d): "
+		return run_fail("%s: made by a newer memcg-run (format version %u; this one reads up to %d): "
 			    "replay it with that memcg-run", rec->file, h->version, RECORD_VERSION);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (bad[i])
-			return fail("%s: corrupt: %s at offset %d is out of range", rec->file, what[i], at[i]);
+			return run_fail("%s: corrupt: %s at offset %d is out of range", rec->file, what[i], at[i]);
 	return 0;
 }
 
@@ -178,7 +165,7 @@ static int check_entry(struct recording *rec, const struct record_entry *e, long
 			  rec->last && e->bucket < rec->last - 1 ? "goes back in time" :
 			  (uint64_t)e->bucket + 1 > UINT64_MAX / rec->h.step_ns ? "is past any time" : NULL;
 	if (bad)
-		return fail("%s: corrupt: entry %llu at offset %ld %s (bucket %u, cgroup %u, item %u)",
+		return run_fail("%s: corrupt: entry %llu at offset %ld %s (bucket %u, cgroup %u, item %u)",
 			    rec->file, (unsigned long long)rec->nentries, at, bad, e->bucket, e->cgroup, e->item);
 	rec->last = (uint64_t)e->bucket + 1;
 	return 0;
@@ -196,9 +183,9 @@ static int check_entries(struct recording *rec)
 		rec->nentries++, at += (long)sizeof(e);
 	}
 	if (ferror(rec->f))
-		return fail("%s: cannot read it: %s", rec->file, strerror(errno));
+		return run_fail("%s: cannot read it: %s", rec->file, strerror(errno));
 	if (got)
-		return fail("%s: truncated: entry %llu at offset %ld has %zu of its %d bytes", rec->file,
+		return run_fail("%s: truncated: entry %llu at offset %ld has %zu of its %d bytes", rec->file,
 			    (unsigned long long)rec->nentries, at, got, RECORD_ENTRY_BYTES);
 	return 0;
 }
@@ -206,10 +193,10 @@ static int check_entries(struct recording *rec)
 static int open_recording(struct recording *rec)
 {
 	if (!(rec->f = fopen(rec->file, "rb")))
-		return fail("%s: cannot read it: %s", rec->file, strerror(errno));
+		return run_fail("%s: cannot read it: %s", rec->file, strerror(errno));
 	size_t got = fread(&rec->h, 1, sizeof(rec->h), rec->f);
 	if (got < sizeof(rec->h))
-		return fail("%s: truncated: %zu bytes, less than the %d-byte header of a recording",
+		return run_fail("%s: truncated: %zu bytes, less than the %d-byte header of a recording",
 			    rec->file, got, RECORD_HEADER_BYTES);
 	if (check_header(rec) != 0 || read_table(rec) != 0)
 		return 1;
@@ -245,7 +232,7 @@ static int item_values(struct recording *rec)
 				rec->values[i] = btf_enum(t)[k].val;
 	}
 	btf__free(btf);
-	return rec->values && t ? 0 : fail("this kernel's BTF has no enum vm_event_item to replay with");
+	return rec->values && t ? 0 : run_fail("this kernel's BTF has no enum vm_event_item to replay with");
 }
 
 static int find_recorded(const struct recording *rec, const char *name)
@@ -272,10 +259,10 @@ static int not_recorded(const struct recording *rec, const char *policy, const c
 {
 	char *names = recorded_names(rec);
 	if (given)
-		fail("%s: --cgroup %s=%s: the recording has no cgroup '%s' (it has: %s)", rec->file,
+		run_fail("%s: --cgroup %s=%s: the recording has no cgroup '%s' (it has: %s)", rec->file,
 		     policy, given, given, names ? names : "?");
 	else
-		fail("%s: the recording has no cgroup '%s' (it has: %s): give --cgroup %s=RECORDED_NAME",
+		run_fail("%s: the recording has no cgroup '%s' (it has: %s): give --cgroup %s=RECORDED_NAME",
 		     rec->file, policy, names ? names : "?", policy);
 	free(names);
 	return 1;
@@ -292,7 +279,7 @@ static int bind_recorded(struct replayer *p, const char *const *binds, int nbind
 			known |= (int)strlen(m->cgroups[i].name) == len &&
 				 strncmp(m->cgroups[i].name, binds[k], (size_t)len) == 0;
 		if (!known)
-			return fail("%s: the policy has no cgroup '%.*s'", p->r->object, len, binds[k]);
+			return run_fail("%s: the policy has no cgroup '%.*s'", p->r->object, len, binds[k]);
 	}
 	for (int i = 0; i < m->ncgroups; i++) {
 		const char *given = NULL;
@@ -318,7 +305,7 @@ static int fill_slots(struct replayer *p)
 			for (int s = 0; s < p->r->meta.ncgroups && s < 64; s++)
 				mask |= (uint64_t)(p->bound[s] == (int)g) << s;
 		if (mask && bpf_map_update_elem(map, &id, &mask, BPF_ANY) != 0)
-			return fail("%s: cannot fill its cgroup map: %s", p->r->object, strerror(errno));
+			return run_fail("%s: cannot fill its cgroup map: %s", p->r->object, strerror(errno));
 	}
 	return 0;
 }
@@ -432,7 +419,7 @@ static int replay_entries(struct replayer *p, struct ring_buffer *ring)
 	uint64_t next = 0;              /* the next bucket to evaluate */
 	int64_t feeding = -1;           /* the bucket being fed */
 	if (fseek(rec->f, rec->data, SEEK_SET) != 0)
-		return fail("%s: cannot read it: %s", rec->file, strerror(errno));
+		return run_fail("%s: cannot read it: %s", rec->file, strerror(errno));
 	for (uint64_t n = 0; n < rec->nentries && fread(&e, sizeof(e), 1, rec->f) == 1; n++) {
 		if (feeding >= 0 && e.bucket != (uint64_t)feeding) {
 			evaluate(p, ring, (uint64_t)feeding);
@@ -508,9 +495,9 @@ static int load(struct replayer *p)
 {
 	struct run *r = p->r;
 	if (policy_object_skip_program(&r->po, "count_memcg_events") != 0)
-		return fail("%s: the object has no count_memcg_events program", r->object);
+		return run_fail("%s: the object has no count_memcg_events program", r->object);
 	if (policy_object_load(&r->po, NULL) != 0)
-		return fail("%s", r->po.error);
+		return run_fail("%s", r->po.error);
 	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
 	return fill_slots(p);
 }
@@ -525,7 +512,7 @@ int replay_run(struct run *r, const char *file, const char *const *binds, int nb
 	struct bpf_map *map = rc ? NULL : policy_object_map(&r->po, "transitions");
 	struct ring_buffer *ring = map ? ring_buffer__new(bpf_map__fd(map), on_transition, &p, NULL) : NULL;
 	if (!rc && !ring)
-		rc = fail("%s: cannot read its ring buffer of transitions: %s", r->object, strerror(errno));
+		rc = run_fail("%s: cannot read its ring buffer of transitions: %s", r->object, strerror(errno));
 	if (!rc) {
 		print_start(&p);
 		rc = replay_entries(&p, ring);
