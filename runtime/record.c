@@ -231,7 +231,8 @@ static long table_size(const struct recorder *rec, const struct binding *b)
 	return n;
 }
 
-static int write_header(struct recorder *rec, const struct binding *b, uint64_t step_ns)
+static int write_header(struct recorder *rec, const struct binding *b, uint64_t step_ns,
+			uint64_t start)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -242,7 +243,7 @@ static int write_header(struct recorder *rec, const struct binding *b, uint64_t 
 		.version = RECORD_VERSION, .table_bytes = (uint32_t)table, .step_ns = step_ns,
 		.start_unix_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec,
 		.nitems = (uint32_t)rec->nitems, .ncgroups = (uint32_t)b->ncgroups,
-		.entry_bytes = RECORD_ENTRY_BYTES, .source = RECORD_SOURCE_TRACEPOINT,
+		.entry_bytes = RECORD_ENTRY_BYTES, .source = RECORD_SOURCE_TRACEPOINT, .start_ns = start,
 	};
 	memcpy(h.magic, RECORD_MAGIC, sizeof(h.magic));
 	char *text = NULL;
@@ -307,11 +308,21 @@ static void sleep_until(uint64_t ns)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
 }
 
-/* Until the duration or a signal: each step, the cells read; each second, a mark. */
-static int record_loop(struct recorder *rec, struct binding *b, uint64_t step_ns, double duration,
-		       volatile sig_atomic_t *stop)
+/* What the cells hold when the recording begins: counted before it, not written. */
+static void baseline(struct recorder *rec)
 {
-	uint64_t start = clock_ns(), next_scan = start + 500000000ULL, next_mark = start + 1000000000ULL;
+	for (size_t k = 0; k < (size_t)rec->ncgroups * (size_t)rec->nitems; k++)
+		rec->last[k] = rec->cells[k];
+}
+
+/* From `start` until the duration or a signal: each step, the cells read; each second, a
+ * mark. */
+static int record_loop(struct recorder *rec, struct binding *b, uint64_t start, uint64_t step_ns,
+		       double duration, volatile sig_atomic_t *stop)
+{
+	sleep_until(start);
+	baseline(rec);
+	uint64_t next_scan = start + 500000000ULL, next_mark = start + 1000000000ULL;
 	uint64_t end = duration > 0 ? start + (uint64_t)(duration * 1e9) : UINT64_MAX;
 	uint32_t bucket = 0;
 	for (uint64_t k = 1; !*stop; k++) {
@@ -384,17 +395,18 @@ int record_run(struct run *r, const char *file, double duration, double step,
 	struct recorder rec = { .ncgroups = r->bind.ncgroups, .slots_map = -1, .cells_map = -1,
 				.prog = -1, .event = -1 };
 	uint64_t step_ns = (uint64_t)(step * 1e9 + 0.5);
+	uint64_t start = (clock_ns() / step_ns + 1) * step_ns;     /* buckets on the clock's steps */
 	int rc = start_recorder(&rec, r);
 	if (!rc && !(rec.out = fopen(file, "w")))
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	if (!rc)
 		setvbuf(rec.out, NULL, _IONBF, 0);      /* each fwrite one write() */
-	if (!rc && write_header(&rec, &r->bind, step_ns) != 0)
+	if (!rc && write_header(&rec, &r->bind, step_ns, start) != 0)
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
 	if (!rc) {
 		printf("memcg-run: recording %d cgroup%s, %d event items, in buckets of %g ms, to %s\n",
 		       rec.ncgroups, rec.ncgroups == 1 ? "" : "s", rec.nitems, (double)step_ns / 1e6, file);
-		if (record_loop(&rec, &r->bind, step_ns, duration, stop) != 0)
+		if (record_loop(&rec, &r->bind, start, step_ns, duration, stop) != 0)
 			rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	}
 	if (rec.out && fclose(rec.out) != 0 && !rc)

@@ -30,8 +30,11 @@ struct record_header {
 	uint32_t ncgroups;              /* cgroups in the table */
 	uint32_t entry_bytes;           /* RECORD_ENTRY_BYTES */
 	uint32_t source;                /* RECORD_SOURCE_... */
+	uint64_t start_ns;              /* CLOCK_MONOTONIC when bucket 0 began (a multiple of
+					   step_ns): the clock of the BPF code and of a live
+					   run's transitions */
 };
-#define RECORD_HEADER_BYTES 48
+#define RECORD_HEADER_BYTES 56
 
 enum { RECORD_SOURCE_TRACEPOINT = 1 };
 

@@ -163,7 +163,8 @@ static int check_entry(struct recording *rec, const struct record_entry *e, long
 	const char *bad = e->cgroup != RECORD_MARK && e->cgroup >= rec->h.ncgroups ? "names no recorded cgroup" :
 			  e->cgroup != RECORD_MARK && e->item >= rec->h.nitems ? "names no recorded item" :
 			  rec->last && e->bucket < rec->last - 1 ? "goes back in time" :
-			  (uint64_t)e->bucket + 1 > UINT64_MAX / rec->h.step_ns ? "is past any time" : NULL;
+			  (uint64_t)e->bucket + 1 > (UINT64_MAX - rec->h.start_ns) / rec->h.step_ns ?
+			  "is past any time" : NULL;
 	if (bad)
 		return run_fail("%s: corrupt: entry %llu at offset %ld %s (bucket %u, cgroup %u, item %u)",
 			    rec->file, (unsigned long long)rec->nentries, at, bad, e->bucket, e->cgroup, e->item);
@@ -339,6 +340,19 @@ static void print_actions(const struct replayer *p, int rule, uint64_t now)
 	}
 }
 
+/* The time of bucket b's evaluation: its end, on the recording machine's clock (checked
+ * not to wrap when the file was). */
+static uint64_t bucket_end(const struct recording *rec, uint64_t b)
+{
+	return rec->h.start_ns + (b + 1) * rec->h.step_ns;
+}
+
+/* Seconds since the recording began. */
+static double since_start(const struct recording *rec, uint64_t ns)
+{
+	return (double)(ns - rec->h.start_ns) / 1e9;
+}
+
 /* A transition the BPF code wrote: counted, and printed with its terms and actions. */
 static int on_transition(void *ctx, void *data, size_t size)
 {
@@ -360,7 +374,7 @@ static int on_transition(void *ctx, void *data, size_t size)
 	const struct meta_rule *rule = &p->r->meta.rules[t.rule];
 	if (p->json) {
 		printf("{\"time\": %.3f, \"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
-		       "\"fired\": %llu, \"time_ns\": %llu", (double)t.time_ns / 1e9, t.rule, rule->line,
+		       "\"fired\": %llu, \"time_ns\": %llu", since_start(p->rec, t.time_ns), t.rule, rule->line,
 		       t.active ? "true" : "false", (unsigned long long)t.fired,
 		       (unsigned long long)t.time_ns);
 		report_values(p->r, (int)t.rule, t.time_ns, 1);
@@ -368,19 +382,13 @@ static int on_transition(void *ctx, void *data, size_t size)
 		print_actions(p, (int)t.rule, t.time_ns);
 		printf("]}}\n");
 	} else {
-		printf("[%9.3fs] rule %u (line %d) turned %s: %s", (double)t.time_ns / 1e9, t.rule,
+		printf("[%9.3fs] rule %u (line %d) turned %s: %s", since_start(p->rec, t.time_ns), t.rule,
 		       rule->line, t.active ? "on " : "off", rule->text);
 		report_values(p->r, (int)t.rule, t.time_ns, 0);
 		print_actions(p, (int)t.rule, t.time_ns);
 		printf("\n");
 	}
 	return 0;
-}
-
-/* The time of bucket b's evaluation: its end (checked not to wrap when the file was). */
-static uint64_t bucket_end(const struct recording *rec, uint64_t b)
-{
-	return (b + 1) * rec->h.step_ns;
 }
 
 /* Rules evaluated at the end of bucket b, and the transitions read. */
@@ -450,8 +458,8 @@ static void print_start(const struct replayer *p)
 		report_json_str(p->r->object);
 		printf(", \"kernel\": ");
 		report_json_str(rec->kernel);
-		printf(", \"step_ms\": %.3f, \"seconds\": %.3f, \"note\": \"%s\"}}\n",
-		       (double)rec->h.step_ns / 1e6, seconds, NOTE);
+		printf(", \"step_ms\": %.3f, \"seconds\": %.3f, \"start_ns\": %llu, \"note\": \"%s\"}}\n",
+		       (double)rec->h.step_ns / 1e6, seconds, (unsigned long long)rec->h.start_ns, NOTE);
 		return;
 	}
 	printf("memcg-run: replaying %s (%.3f s in buckets of %g ms, recorded on Linux %s) through %s\n",
@@ -465,12 +473,12 @@ static void print_start(const struct replayer *p)
 /* Rules still active at the end are active until then. */
 static void print_summary(struct replayer *p)
 {
-	uint64_t end = p->rec->last ? bucket_end(p->rec, p->rec->last - 1) : 0;
+	uint64_t end = p->rec->last ? bucket_end(p->rec, p->rec->last - 1) : p->rec->h.start_ns;
 	if (p->json)
-		printf("{\"summary\": {\"seconds\": %.3f, \"steps\": %llu, \"rules\": [", (double)end / 1e9,
-		       (unsigned long long)p->rec->last);
+		printf("{\"summary\": {\"seconds\": %.3f, \"steps\": %llu, \"rules\": [",
+		       since_start(p->rec, end), (unsigned long long)p->rec->last);
 	else
-		printf("summary: %.3f s replayed in %llu steps of %g ms\n", (double)end / 1e9,
+		printf("summary: %.3f s replayed in %llu steps of %g ms\n", since_start(p->rec, end),
 		       (unsigned long long)p->rec->last, (double)p->rec->h.step_ns / 1e6);
 	for (int i = 0; i < p->r->meta.nrules; i++) {
 		typeof(p->rules[0]) *st = &p->rules[i];

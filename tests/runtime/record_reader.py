@@ -16,10 +16,10 @@ import sys
 
 def read(path):
     data = open(path, "rb").read()
-    magic, version, table_bytes, step_ns, start_unix_ns, nitems, ncgroups, entry_bytes, source = \
-        struct.unpack_from("<8sIIQQIIII", data, 0)
+    magic, version, table_bytes, step_ns, start_unix_ns, nitems, ncgroups, entry_bytes, source, \
+        start_ns = struct.unpack_from("<8sIIQQIIIIQ", data, 0)
     assert magic == b"memcgrec" and version == 1 and entry_bytes == 16, (magic, version, entry_bytes)
-    at = 48
+    at = 56
 
     def string():
         nonlocal at
@@ -37,7 +37,7 @@ def read(path):
         path = string()
         cgroups.append({"id": cid, "parent": None if parent == 0xffffffff else parent,
                         "name": name, "path": path})
-    assert at == 48 + table_bytes
+    assert at == 56 + table_bytes
     entries, last = [], 0
     for off in range(at, len(data) - 15, 16):
         bucket, cgroup, item, count = struct.unpack_from("<IHHQ", data, off)
@@ -45,7 +45,8 @@ def read(path):
         if cgroup != 0xffff:
             entries.append((bucket, cgroup, item, count))
     return {"step_ns": step_ns, "kernel": kernel, "items": items, "cgroups": cgroups,
-            "entries": entries, "buckets": last, "source": source, "start_unix_ns": start_unix_ns}
+            "entries": entries, "buckets": last, "source": source, "start_unix_ns": start_unix_ns,
+            "start_ns": start_ns}
 
 
 def counted_in(rec, name):
@@ -63,7 +64,7 @@ def counted_in(rec, name):
 
 def rates(rec, cgroup, window_ms, items):
     """(time, rate) of a counter at each bucket's end, the rate in milli-events per second
-    as the BPF code has it: bucket b's events are fed at its end, (b + 1) x step, into the
+    as the BPF code has it: bucket b's events are fed at its end, start + (b + 1) x step, into the
     counter's bucket of window_ms / 8 holding that time, and the rate there is the events
     of the counter's 8 buckets up to that one x 1000 / window_ms."""
     step, bucket_ns = rec["step_ns"], window_ms * 1000000 // 8
@@ -75,7 +76,7 @@ def rates(rec, cgroup, window_ms, items):
             fed[bucket] = fed.get(bucket, 0) + count
     per = {}
     for b in range(rec["buckets"]):
-        now = (b + 1) * step
+        now = rec["start_ns"] + (b + 1) * step
         cur = now // bucket_ns
         per[cur] = per.get(cur, 0) + fed.get(b, 0)
         total = sum(per.get(w, 0) for w in range(cur - 7, cur + 1))

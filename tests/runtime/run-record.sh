@@ -117,7 +117,8 @@ want = [(int(a), b) for a, b in (l.split() for l in open(sys.argv[2]))]
 assert got == want and want, f"replay {got}\nwant   {want}"
 assert "not what the workload would then have done" in lines[0]["replay"]["note"]
 end = lines[-1]["summary"]["seconds"]
-spans = sum(((want + [(int(end * 1e9), "off")])[i + 1][0] - want[i][0]) for i in range(0, len(want), 2))
+start = lines[0]["replay"]["start_ns"]
+spans = sum(((want + [(start + int(round(end * 1e9)), "off")])[i + 1][0] - want[i][0]) for i in range(0, len(want), 2))
 rule = lines[-1]["summary"]["rules"][0]
 assert rule["transitions"] == len(want) and abs(rule["active_s"] - spans / 1e9) < 0.0015, (rule, spans)
 for t in lines:
@@ -125,7 +126,7 @@ for t in lines:
         v = t["transition"]["values"]
         assert v[0]["term"] == "pgscan(high)" and v[0]["value"] > v[1]["value"], v
         assert t["transition"]["actions"] == [{"kind": "over_high", "cgroup": "low", "value": 1024}], t
-print(f"{len(want)} transitions at {[w[0] / 1e9 for w in want]}, active {spans / 1e9:.2f} s")
+print(f"{len(want)} transitions at {[(w[0] - start) / 1e9 for w in want]} s, active {spans / 1e9:.2f} s")
 PY
 	compared=$?
 	if [ $status = 0 ] && [ $compared = 0 ]; then pass replay-matches "threshold $threshold/s: $(tail -1 "$work/compare.out")"
@@ -161,7 +162,7 @@ import struct, sys
 d = open(sys.argv[1], "rb").read()
 w = sys.argv[2]
 table = struct.unpack_from("<I", d, 12)[0]
-start = 48 + table
+start = 56 + table
 def put(name, data):
     open(f"{w}/{name}.rec", "wb").write(data)
 put("truncated", d[:len(d) - 5])
@@ -172,19 +173,19 @@ put("magic", b"notmemcg" + d[8:])
 bad = bytearray(d); struct.pack_into("<H", bad, start + 4, 9); put("badcgroup", bytes(bad))
 back = bytearray(d); struct.pack_into("<I", back, start + 16, 0); struct.pack_into("<I", back, start, 7); put("back", bytes(back))
 step = bytearray(d); struct.pack_into("<Q", step, 16, 0); put("step", bytes(step))
-strlen = bytearray(d); struct.pack_into("<I", strlen, 48, 0xfffffff0); put("string", bytes(strlen))
+strlen = bytearray(d); struct.pack_into("<I", strlen, 56, 0xfffffff0); put("string", bytes(strlen))
 PY
 o=$work/priority.o
-entries=$(( ($(stat -c %s "$rec") - 5 - $(python3 -c 'import struct,sys; print(48 + struct.unpack_from("<I", open(sys.argv[1], "rb").read(), 12)[0])' "$rec")) / 16 ))
+entries=$(( ($(stat -c %s "$rec") - 5 - $(python3 -c 'import struct,sys; print(56 + struct.unpack_from("<I", open(sys.argv[1], "rb").read(), 12)[0])' "$rec")) / 16 ))
 one_line truncated "$work/truncated.rec: truncated: entry $entries at offset" "$run" --replay "$work/truncated.rec" --cgroup low=high "$o"
-one_line truncated-header "$work/header.rec: truncated: 30 bytes, less than the 48-byte header" "$run" --replay "$work/header.rec" "$o"
+one_line truncated-header "$work/header.rec: truncated: 30 bytes, less than the 56-byte header" "$run" --replay "$work/header.rec" "$o"
 one_line truncated-table "$work/table.rec: truncated: its table ends at offset 60" "$run" --replay "$work/table.rec" "$o"
 one_line newer "$work/newer.rec: made by a newer memcg-run (format version 2; this one reads up to 1)" "$run" --replay "$work/newer.rec" "$o"
 one_line not-a-recording "$work/magic.rec: not a memcg-run recording (no 'memcgrec' at offset 0)" "$run" --replay "$work/magic.rec" "$o"
 one_line corrupt-cgroup "$work/badcgroup.rec: corrupt: entry 0 at offset" "$run" --replay "$work/badcgroup.rec" --cgroup low=high "$o"
 one_line corrupt-time "$work/back.rec: corrupt: entry 1 at offset" "$run" --replay "$work/back.rec" --cgroup low=high "$o"
 one_line corrupt-step "$work/step.rec: corrupt: the step at offset 16 is out of range" "$run" --replay "$work/step.rec" "$o"
-one_line corrupt-string "$work/string.rec: corrupt: the kernel release cut short at offset 48" "$run" --replay "$work/string.rec" "$o"
+one_line corrupt-string "$work/string.rec: corrupt: the kernel release cut short at offset 56" "$run" --replay "$work/string.rec" "$o"
 one_line unbound "$rec: the recording has no cgroup 'low' (it has: high, inner): give --cgroup low=RECORDED_NAME" "$run" --replay "$rec" "$o"
 one_line bound-to-missing "$rec: --cgroup low=nope: the recording has no cgroup 'nope' (it has: high, inner)" "$run" --replay "$rec" --cgroup low=nope "$o"
 one_line no-file "$work/none.rec: cannot read it: No such file or directory" "$run" --replay "$work/none.rec" "$o"
