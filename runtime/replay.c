@@ -399,7 +399,9 @@ static void evaluate(struct replayer *p, struct ring_buffer *ring, uint64_t b)
 }
 
 /* Feeding a bucket's events must not evaluate the rules half-fed: the clock says they
- * were just evaluated, and the bucket is evaluated whole afterwards. */
+ * were just evaluated, and the bucket is evaluated whole afterwards. Its events are fed
+ * 1 ns before its end, when they had all happened: a counter bucket that begins at the
+ * step's end does not get them. */
 static void hold_clock(const struct run *r, uint64_t now)
 {
 	uint32_t key = 0;
@@ -412,7 +414,7 @@ static void feed(struct replayer *p, const struct record_entry *e)
 	int64_t item = p->rec->values[e->item];
 	if (item < 0)
 		return;
-	struct memcgc_test in = { .op = TEST_EVENT, .now = bucket_end(p->rec, e->bucket),
+	struct memcgc_test in = { .op = TEST_EVENT, .now = bucket_end(p->rec, e->bucket) - 1,
 				  .cgroup_id = (uint64_t)e->cgroup + 1, .item = item, .val = e->count };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &in, .ctx_size_in = sizeof(in));
 	bpf_prog_test_run_opts(p->r->test_prog, &opts);
@@ -438,7 +440,7 @@ static int replay_entries(struct replayer *p, struct ring_buffer *ring)
 		if (e.cgroup == RECORD_MARK || e.bucket < next)
 			continue;
 		if (feeding < 0)
-			hold_clock(p->r, bucket_end(rec, e.bucket));
+			hold_clock(p->r, bucket_end(rec, e.bucket) - 1);
 		feeding = e.bucket;
 		feed(p, &e);
 	}

@@ -64,9 +64,10 @@ def counted_in(rec, name):
 
 def rates(rec, cgroup, window_ms, items):
     """(time, rate) of a counter at each bucket's end, the rate in milli-events per second
-    as the BPF code has it: bucket b's events are fed at its end, start + (b + 1) x step, into the
-    counter's bucket of window_ms / 8 holding that time, and the rate there is the events
-    of the counter's 8 buckets up to that one x 1000 / window_ms."""
+    as the BPF code has it: bucket b's events are fed 1 ns before its end, start + (b + 1) x
+    step, into the counter's bucket of window_ms / 8 holding that time, and the rate at its
+    end is the events of the counter's 8 buckets up to the one holding the end, x 1000 /
+    window_ms."""
     step, bucket_ns = rec["step_ns"], window_ms * 1000000 // 8
     cols = {i for i, n in enumerate(rec["items"]) if n in items}
     groups = counted_in(rec, cgroup)
@@ -78,7 +79,7 @@ def rates(rec, cgroup, window_ms, items):
     for b in range(rec["buckets"]):
         now = rec["start_ns"] + (b + 1) * step
         cur = now // bucket_ns
-        per[cur] = per.get(cur, 0) + fed.get(b, 0)
+        per[(now - 1) // bucket_ns] = per.get((now - 1) // bucket_ns, 0) + fed.get(b, 0)
         total = sum(per.get(w, 0) for w in range(cur - 7, cur + 1))
         yield now, total * 1000 * 1000 // window_ms
 

@@ -42,7 +42,7 @@ one_line() {
 	else fail "$name" "exit $status (want 1), stderr is not the one line '$text'" "$(head -3 <<<"$err")"; fi
 }
 cleanup() {
-	for d in "$high/child" "$high"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+	for d in "$high/child" "$high/second" "$high"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
 	rm -f "$file"
 }
 trap cleanup EXIT
@@ -143,6 +143,57 @@ fi
 # the child bound on its own sees its own events: the same transitions (all of them are there)
 check replay-bind-child 0 "turned on" "$run" --replay "$rec" --cgroup high=inner --cgroup low=high \
 	--set threshold=$((threshold > 0 ? threshold : 1))/s "$work/priority.o"
+
+# --- a live dry run and a recording of the same workload, side by side: each transition of
+# the live run has one of the replay, same direction, within a step and the live run's
+# evaluation tick (10 ms: it evaluates at events and hook calls, at most that often); a
+# replay's on/off shorter than that tick may be one the live run evaluated past. A step of
+# 5 ms divides the counter's 125 ms buckets (docs/record-format.md, "How close to a live
+# run"); the threshold is a quarter of the first recording's peak, so that it is crossed
+mkdir -p "$high/second"
+echo 32M > "$high/second/memory.limit_in_bytes"
+live_t=$(( peak / 4 > 10 ? peak / 4 : 10 ))
+"$run" --dry-run --json --interval 10ms --cgroup high="$high/second" --cgroup low="$high/second" \
+	--set threshold=$live_t/s --duration 6 "$work/priority.o" > "$work/live.json" 2> "$work/live.err" &
+live=$!
+"$run" --record "$work/live.rec" --step 5ms --cgroup high="$high/second" --duration 6 > "$work/live-record.out" 2>&1 &
+recorder=$!
+sleep 0.7
+sh -c 'echo $$ > "$1/cgroup.procs"; dd if=/dev/zero of="$2" bs=1M count=96 status=none
+	end=$(($(date +%s) + 3)); while [ "$(date +%s)" -le "$end" ]; do cat "$2" > /dev/null; done' \
+	workload "$high/second" "$file"
+wait $live; live_status=$?
+wait $recorder; status=$?
+"$run" --replay "$work/live.rec" --cgroup low=high --set threshold=$live_t/s --json "$work/priority.o" \
+	> "$work/live-replay.json" 2>&1 || status=1
+python3 - "$work/live.json" "$work/live-replay.json" > "$work/live-compare.out" 2>&1 <<'PY'
+import json, sys
+def transitions(path):
+    return [(t["time_ns"], t["active"]) for t in
+            (json.loads(l)["transition"] for l in open(path) if '"transition"' in l)]
+live, replay = transitions(sys.argv[1]), transitions(sys.argv[2])
+if not live and not replay:
+    print("SKIP: no transition live or replayed")
+    sys.exit(2)
+TICK, STEP = 10_000_000, 5_000_000
+left = list(replay)
+for t, on in live:
+    near = [r for r in left if r[1] == on and abs(r[0] - t) <= STEP + TICK]
+    assert near, f"live {'on' if on else 'off'} at {t} has no replay transition within 15 ms\nlive   {live}\nreplay {replay}"
+    left.remove(near[0])
+# what is left: short on/off pairs only
+left.sort()
+while left:
+    a = left.pop(0)
+    b = left.pop(0) if left else None
+    assert b and a[1] != b[1] and b[0] - a[0] <= TICK + STEP, f"replay {a} {b} not in the live run\nlive   {live}\nreplay {replay}"
+print(f"{len(live)} live transitions, {len(replay)} replayed")
+PY
+compared=$?
+if [ $compared = 2 ]; then echo "SKIP record/live-agrees: setup: no transition at threshold $live_t/s, live or replayed"
+elif [ $live_status = 0 ] && [ $status = 0 ] && [ $compared = 0 ]; then pass live-agrees "$(tail -1 "$work/live-compare.out")"
+else fail live-agrees "exit $live_status (live), $status (record, replay)" "$(head -4 "$work/live-compare.out" "$work/live.err")"; fi
+rmdir "$high/second" 2>/dev/null
 
 # --- read while written: the copy taken a second before the end replays, and is shorter
 size_part=$(stat -c %s "$work/partial.rec") size_all=$(stat -c %s "$rec")
