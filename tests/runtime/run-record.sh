@@ -62,6 +62,21 @@ check usage-both 2 "--record and --replay are two runs" "$run" --record a --repl
 check usage-pin 2 "--pin, --actuator, --dry-run and --source have no meaning" "$run" --record a --pin /sys/fs/bpf/x --cgroup a=/x
 check record-unknown-cgroup 1 "cgroup c: $root/memcgc-rec-none.$$ does not exist" "$run" --record "$work/x.rec" --cgroup c=memcgc-rec-none.$$
 
+# --- with a policy object: its cgroups, bound as for a run, are the recorded ones
+"$run" --record "$work/policy.rec" --duration 0.3 --cgroup high="$high" --cgroup low="$high/child" \
+	"$work/priority.o" > "$work/policy-record.out" 2>&1; status=$?
+names=$(python3 -c 'import sys; sys.path.insert(0, "tests/runtime"); import record_reader as r
+print(" ".join("%s:%s" % (c["name"], c["parent"]) for c in r.read(sys.argv[1])["cgroups"]))' "$work/policy.rec" 2>&1)
+if [ $status = 0 ] && [ "$names" = "high:None low:0" ]; then pass record-policy "cgroups $names"
+else fail record-policy "exit $status, cgroups '$names'" "$(head -3 "$work/policy-record.out")"; fi
+check record-policy-unbound 1 "priority.o: cgroup high is not bound: give --cgroup high=PATH" \
+	"$run" --record "$work/x.rec" --duration 0.1 "$work/priority.o"
+check record-policy-unknown 1 "priority.o: the policy has no cgroup 'other'" \
+	"$run" --record "$work/x.rec" --duration 0.1 --cgroup high="$high" --cgroup low="$high" \
+	--cgroup other="$high" "$work/priority.o"
+check record-twice 1 "--cgroup a=$high: cgroup a is given twice" \
+	"$run" --record "$work/x.rec" --duration 0.1 --cgroup a="$high" --cgroup a="$high"
+
 # --- a recording of a workload in high/child: 96 MiB written into a 32 MiB limit, then
 # read back until the recording ends; high and its child recorded as two cgroups
 rec=$work/workload.rec
