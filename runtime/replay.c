@@ -44,6 +44,7 @@ struct replayer {
 	struct recording *rec;
 	int bound[META_MAX];            /* the recorded cgroup of each policy cgroup */
 	int json;
+	int every_step;                 /* a rule has a `for`: evaluate at every step */
 	struct {
 		uint64_t on_ns, active_ns, longest_ns, transitions;
 		int active;
@@ -398,6 +399,38 @@ static void evaluate(struct replayer *p, struct ring_buffer *ring, uint64_t b)
 	ring_buffer__consume(ring);
 }
 
+/* Whether a rule can change at the end of bucket b, where nothing was fed: only when a
+ * counter's bucket begins within it (a rate changes only then, or when events come), or
+ * at the first step, or at every step when a rule has a `for` (it turns on when its time
+ * is up). Else the evaluation is skipped: its result is the last one's. */
+static int can_change(const struct replayer *p, uint64_t b)
+{
+	uint64_t t = bucket_end(p->rec, b), before = t - p->rec->h.step_ns;
+	int change = p->every_step || b == 0;
+	for (int i = 0; i < p->r->meta.ncounters && !change; i++) {
+		uint64_t bucket = p->r->meta.counters[i].bucket_ms * 1000000ULL;
+		change = bucket == 0 || t / bucket != before / bucket;
+	}
+	return change;
+}
+
+/* Every bucket from `from` up to `to`, without events. */
+static void evaluate_idle(struct replayer *p, struct ring_buffer *ring, uint64_t from, uint64_t to)
+{
+	for (uint64_t b = from; b < to; b++)
+		if (can_change(p, b))
+			evaluate(p, ring, b);
+}
+
+/* Whether a rule of the policy has a `for` (an expression of what `for` is). */
+static int has_for(const struct policy_meta *m)
+{
+	for (int i = 0; i < m->nexprs; i++)
+		if (!m->exprs[i].of_action && strcmp(m->exprs[i].what, "for") == 0)
+			return 1;
+	return 0;
+}
+
 /* Feeding a bucket's events must not evaluate the rules half-fed: the clock says they
  * were just evaluated, and the bucket is evaluated whole afterwards. Its events are fed
  * 1 ns before its end, when they had all happened: a counter bucket that begins at the
@@ -435,8 +468,8 @@ static int replay_entries(struct replayer *p, struct ring_buffer *ring)
 			evaluate(p, ring, (uint64_t)feeding);
 			next = (uint64_t)feeding + 1, feeding = -1;
 		}
-		for (; next < e.bucket; next++)
-			evaluate(p, ring, next);
+		if (next < e.bucket)
+			evaluate_idle(p, ring, next, e.bucket), next = e.bucket;
 		if (e.cgroup == RECORD_MARK || e.bucket < next)
 			continue;
 		if (feeding < 0)
@@ -444,8 +477,9 @@ static int replay_entries(struct replayer *p, struct ring_buffer *ring)
 		feeding = e.bucket;
 		feed(p, &e);
 	}
-	for (; next < rec->last; next++)
-		evaluate(p, ring, next);
+	if (feeding >= 0)
+		evaluate(p, ring, (uint64_t)feeding), next = (uint64_t)feeding + 1;
+	evaluate_idle(p, ring, next, rec->last);
 	return 0;
 }
 
@@ -516,7 +550,7 @@ int replay_run(struct run *r, const char *file, const char *const *binds, int nb
 {
 	static struct replayer p;
 	struct recording rec = { .file = file };
-	p.r = r, p.rec = &rec, p.json = json;
+	p.r = r, p.rec = &rec, p.json = json, p.every_step = has_for(&r->meta);
 	int rc = open_recording(&rec) || bind_recorded(&p, binds, nbinds) || item_values(&rec) ||
 		 load(&p);
 	struct bpf_map *map = rc ? NULL : policy_object_map(&r->po, "transitions");
