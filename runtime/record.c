@@ -369,6 +369,19 @@ static void close_recorder(struct recorder *rec)
 	free(rec->pending);
 }
 
+/* A cgroup bound under two names would have its events in one of them only: 1 after an
+ * error line, else 0. */
+static int same_cgroup(const struct binding *b)
+{
+	for (int s = 0; s < b->ncgroups; s++)
+		for (int t = 0; t < s; t++)
+			if (b->cgroups[s].id == b->cgroups[t].id)
+				return run_fail("cgroups %s and %s are the same cgroup (%s): record it once",
+						b->cgroups[t].decl->name, b->cgroups[s].decl->name,
+						b->cgroups[s].path);
+	return 0;
+}
+
 /* The program loaded and attached, its maps made: 0, or 1 after an error line. */
 static int start_recorder(struct recorder *rec, struct run *r)
 {
@@ -394,13 +407,14 @@ int record_run(struct run *r, const char *file, double duration, double step,
 {
 	struct recorder rec = { .ncgroups = r->bind.ncgroups, .slots_map = -1, .cells_map = -1,
 				.prog = -1, .event = -1 };
-	uint64_t step_ns = (uint64_t)(step * 1e9 + 0.5);
-	uint64_t start = (clock_ns() / step_ns + 1) * step_ns;     /* buckets on the clock's steps */
-	int rc = start_recorder(&rec, r);
+	uint64_t step_ns = (uint64_t)(step * 1e9 + 0.5), start = 0;
+	int rc = same_cgroup(&r->bind) || start_recorder(&rec, r);
 	if (!rc && !(rec.out = fopen(file, "w")))
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
-	if (!rc)
+	if (!rc) {
 		setvbuf(rec.out, NULL, _IONBF, 0);      /* each fwrite one write() */
+		start = (clock_ns() / step_ns + 1) * step_ns;   /* buckets on the clock's steps */
+	}
 	if (!rc && write_header(&rec, &r->bind, step_ns, start) != 0)
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
 	if (!rc) {

@@ -8,6 +8,7 @@
  *                               string  kernel release
  *                               nitems x string  item name (enum vm_event_item), by value
  *                               ncgroups x { u64 id, u32 parent, string name, string path }
+ *                               (parent: an index, or RECORD_NO_PARENT; no circles)
  *                             a string being a u32 length and that many bytes (no NUL)
  *   + table_bytes             struct record_entry, each RECORD_ENTRY_BYTES, to the end:
  *                             buckets never go back; written a second at a time

@@ -96,13 +96,26 @@ static int read_cgroup(struct recording *rec, struct cursor *c, uint32_t i)
 	struct rec_cgroup *g = &rec->cgroups[i];
 	if (take(c, &g->id, 8) != 0 || take(c, &g->parent, 4) != 0)
 		return corrupt_table(rec, c, "a cgroup cut short");
-	if (g->parent != RECORD_NO_PARENT && g->parent >= i)
-		return corrupt_table(rec, c, "a cgroup whose parent does not come before it");
+	if (g->parent != RECORD_NO_PARENT && (g->parent >= rec->h.ncgroups || g->parent == i))
+		return corrupt_table(rec, c, "a cgroup whose parent is not another recorded cgroup");
 	if (!(g->name = take_string(c)) || !(g->path = take_string(c)))
 		return corrupt_table(rec, c, "a cgroup's name or path cut short or holding a NUL");
 	for (uint32_t k = 0; k < i; k++)
 		if (strcmp(rec->cgroups[k].name, g->name) == 0)
 			return corrupt_table(rec, c, "a cgroup name given twice");
+	return 0;
+}
+
+/* Whether a chain of parents is longer than there are cgroups: a circle. */
+static int parents_loop(const struct recording *rec)
+{
+	for (uint32_t i = 0; i < rec->h.ncgroups; i++) {
+		uint32_t g = i, n = 0;
+		while (g != RECORD_NO_PARENT && n++ <= rec->h.ncgroups)
+			g = rec->cgroups[g].parent;
+		if (g != RECORD_NO_PARENT)
+			return 1;
+	}
 	return 0;
 }
 
@@ -129,6 +142,8 @@ static int read_table(struct recording *rec)
 		rc = read_cgroup(rec, &c, i);
 	if (!rc && c.at != c.size)
 		rc = corrupt_table(rec, &c, "bytes after the last cgroup");
+	if (!rc && parents_loop(rec))
+		rc = run_fail("%s: corrupt: the parents of its cgroups go round in a circle", rec->file);
 	free(table);
 	return rc;
 }

@@ -74,6 +74,14 @@ check record-policy-unbound 1 "priority.o: cgroup high is not bound: give --cgro
 check record-policy-unknown 1 "priority.o: the policy has no cgroup 'other'" \
 	"$run" --record "$work/x.rec" --duration 0.1 --cgroup high="$high" --cgroup low="$high" \
 	--cgroup other="$high" "$work/priority.o"
+# a child bound before its parent: the table's parent is after it, and the replay reads it
+"$run" --record "$work/order.rec" --duration 0.3 --cgroup inner="$high/child" --cgroup high="$high" \
+	> /dev/null 2>&1 && out=$("$run" --replay "$work/order.rec" --cgroup low=inner "$work/priority.o" 2>&1)
+status=$?
+if [ $status = 0 ] && grep -qF "memcg-run: cgroup low = recorded inner ($high/child)" <<<"$out"; then pass record-child-first
+else fail record-child-first "exit $status" "$(head -3 <<<"$out")"; fi
+check record-same-cgroup 1 "cgroups a and b are the same cgroup ($high): record it once" \
+	"$run" --record "$work/x.rec" --duration 0.1 --cgroup a="$high" --cgroup b="$high"
 check record-twice 1 "--cgroup a=$high: cgroup a is given twice" \
 	"$run" --record "$work/x.rec" --duration 0.1 --cgroup a="$high" --cgroup a="$high"
 
@@ -240,6 +248,10 @@ bad = bytearray(d); struct.pack_into("<H", bad, start + 4, 9); put("badcgroup", 
 back = bytearray(d); struct.pack_into("<I", back, start + 16, 0); struct.pack_into("<I", back, start, 7); put("back", bytes(back))
 step = bytearray(d); struct.pack_into("<Q", step, 16, 0); put("step", bytes(step))
 strlen = bytearray(d); struct.pack_into("<I", strlen, 56, 0xfffffff0); put("string", bytes(strlen))
+at = 56 + 4 + struct.unpack_from("<I", d, 56)[0]                 # past the kernel release
+for _ in range(struct.unpack_from("<I", d, 32)[0]):              # past the item names
+    at += 4 + struct.unpack_from("<I", d, at)[0]
+loop = bytearray(d); struct.pack_into("<I", loop, at + 8, 1); put("circle", bytes(loop))   # high's parent: inner
 PY
 o=$work/priority.o
 entries=$(( ($(stat -c %s "$rec") - 5 - $(python3 -c 'import struct,sys; print(56 + struct.unpack_from("<I", open(sys.argv[1], "rb").read(), 12)[0])' "$rec")) / 16 ))
@@ -252,6 +264,7 @@ one_line corrupt-cgroup "$work/badcgroup.rec: corrupt: entry 0 at offset" "$run"
 one_line corrupt-time "$work/back.rec: corrupt: entry 1 at offset" "$run" --replay "$work/back.rec" --cgroup low=high "$o"
 one_line corrupt-step "$work/step.rec: corrupt: the step at offset 16 is out of range" "$run" --replay "$work/step.rec" "$o"
 one_line corrupt-string "$work/string.rec: corrupt: the kernel release cut short at offset 56" "$run" --replay "$work/string.rec" "$o"
+one_line corrupt-circle "$work/circle.rec: corrupt: the parents of its cgroups go round in a circle" "$run" --replay "$work/circle.rec" "$o"
 one_line unbound "$rec: the recording has no cgroup 'low' (it has: high, inner): give --cgroup low=RECORDED_NAME" "$run" --replay "$rec" "$o"
 one_line bound-to-missing "$rec: --cgroup low=nope: the recording has no cgroup 'nope' (it has: high, inner)" "$run" --replay "$rec" --cgroup low=nope "$o"
 one_line no-file "$work/none.rec: cannot read it: No such file or directory" "$run" --replay "$work/none.rec" "$o"
