@@ -256,6 +256,9 @@ static int check_modes(struct options *o)
 	if ((o->record || o->replay) && (o->pin_dir || o->actuator || o->dry_run || o->source))
 		return run_fail("--%s attaches nothing and acts on nothing: --pin, --actuator, --dry-run "
 			    "and --source have no meaning with it", o->record ? "record" : "replay");
+	if (o->record && o->nsets)
+		return run_fail("--set has no meaning with --record (no policy is loaded): give it to "
+				"--replay");
 	if (!o->record && !o->replay)
 		return check_run(o);
 	return 0;

@@ -58,6 +58,7 @@ echo 32M > "$high/memory.limit_in_bytes"
 check usage-no-cgroup 2 "no policy object given" "$run" --record "$work/x.rec"
 check usage-step 2 "--step takes a duration from 1ms to 60s" "$run" --record "$work/x.rec" --step 0s --cgroup a=/x
 check usage-step-replay 2 "--step goes with --record" "$run" --replay "$work/x.rec" --step 10ms "$work/priority.o"
+check usage-set 2 "--set has no meaning with --record" "$run" --record a --set threshold=1/s --cgroup a=/x
 check usage-both 2 "--record and --replay are two runs" "$run" --record a --replay b "$work/priority.o"
 check usage-pin 2 "--pin, --actuator, --dry-run and --source have no meaning" "$run" --record a --pin /sys/fs/bpf/x --cgroup a=/x
 check record-unknown-cgroup 1 "cgroup c: $root/memcgc-rec-none.$$ does not exist" "$run" --record "$work/x.rec" --cgroup c=memcgc-rec-none.$$
