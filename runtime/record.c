@@ -1,10 +1,13 @@
 /* memcg-run --record (record.h): a tracepoint program of memcg-run's own adds each memcg
- * event's count to a cell (recorded cgroup, item) of an array memcg-run maps into memory;
- * every step memcg-run reads the cells and appends what grew (record_format.h). */
+ * event's count to a cell (recorded cgroup, item) of the array element of its step, by the
+ * kernel's clock (a ring of RING_STEPS elements, which memcg-run maps into memory); a step
+ * after it ended, memcg-run takes each cell (an atomic exchange with 0) and appends what
+ * it held (record_format.h). A recorder that wakes late loses nothing, up to the ring. */
 #define _GNU_SOURCE
 #include "record.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +37,9 @@ struct recorder {
 	char **items;                   /* enum vm_event_item's names, by value ("" for none) */
 	int nitems, ncgroups;
 	int slots_map, cells_map, prog, event;
-	volatile uint64_t *cells;       /* the mapped array: ncgroups x nitems counts */
-	uint64_t *last;                 /* the cells as last read */
+	uint64_t *cells;                /* the mapped ring: RING_STEPS x ncgroups x nitems counts */
+	uint64_t step_ns;
+	const char *file;
 	FILE *out;
 	struct record_entry *pending;   /* entries since the last mark, written with it */
 	size_t npending, cap;
@@ -93,15 +97,22 @@ static int read_items(const struct btf *btf, struct recorder *rec)
 	return rec->items && rec->nitems > 0 ? 0 : -1;
 }
 
+/* Steps of the ring: a recorder up to this many steps late loses no event. */
+#define RING_STEPS 256
+
+/* A step is read this long after it ended: the events whose time was taken before its end
+ * have been added by then. */
+#define SETTLE_NS 2000000ULL
+
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
 						 .off = (o), .imm = (i) })
 
-/* count_memcg_events: cells[slot * nitems + item] += val, for a cgroup in the slot map
- * and an item below nitems with val > 0 (as a signed number of its size); returns 1 (perf
- * users keep the event). */
+/* count_memcg_events: ring[(ktime / step) % RING_STEPS][slot * nitems + item] += val, for
+ * a cgroup in the slot map and an item below nitems with val > 0 (as a signed number of
+ * its size); returns 1 (perf users keep the event). */
 static int load_program(struct recorder *rec)
 {
-	const int out = 24;     /* the index of `r0 = 1` */
+	const int out = 34;     /* the index of `r0 = 1` */
 	const int wide = rec->tp.val_size == 8, shift = wide ? 0 : 32;
 	const struct bpf_insn insns[] = {
 		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0),
@@ -124,33 +135,48 @@ static int load_program(struct recorder *rec)
 		INSN(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_7, 0, 0, rec->nitems),
 		INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_7, BPF_REG_8, 0, 0),
 		INSN(BPF_ALU64 | BPF_LSH | BPF_K, BPF_REG_7, 0, 0, 3),
-		INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_VALUE, 0, rec->cells_map),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns),
+		INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_2, 0, 0, (int)(uint32_t)rec->step_ns),
+		INSN(0, 0, 0, 0, (int)(uint32_t)(rec->step_ns >> 32)),
+		INSN(BPF_ALU64 | BPF_DIV | BPF_X, BPF_REG_0, BPF_REG_2, 0, 0),
+		INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_0, 0, 0, RING_STEPS - 1),
+		INSN(BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_0, -12, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -12),
+		INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, rec->cells_map),
 		INSN(0, 0, 0, 0, 0),
-		INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_1, BPF_REG_7, 0, 0),
-		INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_1, BPF_REG_9, 0, BPF_ADD),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, out - 32, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, BPF_REG_7, 0, 0),
+		INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_9, 0, BPF_ADD),
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	_Static_assert(sizeof(insns) / sizeof(insns[0]) == 26, "out is insns[24]");
+	_Static_assert(sizeof(insns) / sizeof(insns[0]) == 36, "out is insns[34]");
 	rec->prog = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "memcg_record", "GPL", insns,
 				  sizeof(insns) / sizeof(insns[0]), NULL);
 	return rec->prog < 0 ? -1 : 0;
 }
 
-/* The slot map (cgroup id -> recorded cgroup) and the cells, mapped. */
+/* The bytes of one step's element: ncgroups x nitems counts. */
+static size_t step_bytes(const struct recorder *rec)
+{
+	return (size_t)rec->ncgroups * (size_t)rec->nitems * 8;
+}
+
+/* The slot map (cgroup id -> recorded cgroup) and the ring of cells, mapped. */
 static int make_maps(struct recorder *rec)
 {
-	size_t bytes = (size_t)rec->ncgroups * (size_t)rec->nitems * 8;
 	LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
 	rec->slots_map = bpf_map_create(BPF_MAP_TYPE_HASH, "memcg_rec_ids", 8, 4, BIND_MAX_IDS, NULL);
-	rec->cells_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "memcg_rec_cells", 4, (uint32_t)bytes, 1,
-					&mmapable);
+	rec->cells_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "memcg_rec_cells", 4,
+					(uint32_t)step_bytes(rec), RING_STEPS, &mmapable);
 	if (rec->slots_map < 0 || rec->cells_map < 0)
 		return -1;
-	void *p = mmap(NULL, bytes, PROT_READ, MAP_SHARED, rec->cells_map, 0);
+	void *p = mmap(NULL, step_bytes(rec) * RING_STEPS, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       rec->cells_map, 0);
 	rec->cells = p == MAP_FAILED ? NULL : p;
-	rec->last = calloc(bytes / 8, 8);
-	return rec->cells && rec->last ? 0 : -1;
+	return rec->cells ? 0 : -1;
 }
 
 static int popcount(uint64_t x)
@@ -272,20 +298,25 @@ static int add_entry(struct recorder *rec, const struct record_entry *e)
 	return 0;
 }
 
-/* What grew in each cell since the last read, as entries of `bucket` (a cell whose entry
- * finds no memory is read again next time). */
-static void write_bucket(struct recorder *rec, uint32_t bucket)
+/* The ring's element of step `step` (of the kernel's clock). */
+static uint64_t *element(const struct recorder *rec, uint64_t step)
 {
+	return rec->cells + (step % RING_STEPS) * (step_bytes(rec) / 8);
+}
+
+/* Each cell of step `step` taken (0 left in it) as an entry of `bucket` (a cell whose entry
+ * finds no memory gets its count back, for a later step). */
+static void take_step(struct recorder *rec, uint64_t step, uint32_t bucket)
+{
+	uint64_t *cell = element(rec, step);
 	for (int c = 0; c < rec->ncgroups; c++)
-		for (int i = 0; i < rec->nitems; i++) {
-			size_t k = (size_t)c * (size_t)rec->nitems + (size_t)i;
-			uint64_t now = rec->cells[k];
-			if (now == rec->last[k])
-				continue;
+		for (int i = 0; i < rec->nitems; i++, cell++) {
+			uint64_t n = __atomic_load_n(cell, __ATOMIC_RELAXED) ?
+				     __atomic_exchange_n(cell, 0, __ATOMIC_SEQ_CST) : 0;
 			struct record_entry e = { .bucket = bucket, .cgroup = (uint16_t)c,
-						  .item = (uint16_t)i, .count = now - rec->last[k] };
-			if (add_entry(rec, &e) == 0)
-				rec->last[k] = now;
+						  .item = (uint16_t)i, .count = n };
+			if (n && add_entry(rec, &e) != 0)
+				__atomic_fetch_add(cell, n, __ATOMIC_SEQ_CST);
 		}
 }
 
@@ -308,46 +339,58 @@ static void sleep_until(uint64_t ns)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
 }
 
-/* What the cells hold when the recording begins: counted before it, not written. */
-static void baseline(struct recorder *rec)
+/* Every element but the first step's: what was counted before the recording began (or
+ * a ring's length ago) is not written. */
+static void clear_ring(struct recorder *rec, uint64_t first)
 {
-	for (size_t k = 0; k < (size_t)rec->ncgroups * (size_t)rec->nitems; k++)
-		rec->last[k] = rec->cells[k];
+	for (uint64_t step = first + 1; step < first + RING_STEPS; step++) {
+		uint64_t *cell = element(rec, step);
+		for (size_t k = 0; k < step_bytes(rec) / 8; k++)
+			__atomic_exchange_n(&cell[k], 0, __ATOMIC_SEQ_CST);
+	}
 }
 
-/* From `start` until the duration or a signal: each step, the cells read; each second, a
- * mark. */
-static int record_loop(struct recorder *rec, struct binding *b, uint64_t start, uint64_t step_ns,
-		       double duration, volatile sig_atomic_t *stop)
+/* The steps that have ended (and settled) by `now`, from `*next` on, taken as buckets; a
+ * step that the ring's newer ones overwrote is counted in `*late`. */
+static void take_steps(struct recorder *rec, uint64_t first, uint64_t *next, uint64_t until,
+		       uint64_t now, uint64_t *late)
 {
-	sleep_until(start);
-	baseline(rec);
+	for (; *next < until && (*next + 1) * rec->step_ns + SETTLE_NS <= now; (*next)++) {
+		*late += now / rec->step_ns - *next >= RING_STEPS;
+		take_step(rec, *next, (uint32_t)(*next - first));
+	}
+}
+
+/* From `start` until the duration or a signal: the steps taken as they end; each second,
+ * the entries written with a mark. */
+static int record_loop(struct recorder *rec, struct binding *b, uint64_t start, double duration,
+		       volatile sig_atomic_t *stop)
+{
+	uint64_t first = start / rec->step_ns, next = first, late = 0;
+	uint64_t steps = duration > 0 ? (uint64_t)ceil(duration * 1e9 / (double)rec->step_ns) : UINT32_MAX;
+	uint64_t until = first + (steps < UINT32_MAX ? steps : UINT32_MAX);
 	uint64_t next_scan = start + 500000000ULL, next_mark = start + 1000000000ULL;
-	uint64_t end = duration > 0 ? start + (uint64_t)(duration * 1e9) : UINT64_MAX;
-	uint32_t bucket = 0;
-	for (uint64_t k = 1; !*stop; k++) {
-		uint64_t due = start + k * step_ns;
-		sleep_until(due < end ? due : end);
+	sleep_until(start + SETTLE_NS);
+	clear_ring(rec, first);
+	printf("memcg-run: recording %d cgroup%s, %d event items, in buckets of %g ms, to %s\n",
+	       rec->ncgroups, rec->ncgroups == 1 ? "" : "s", rec->nitems, (double)rec->step_ns / 1e6,
+	       rec->file);
+	while (!*stop && next < until) {
+		sleep_until((next + 1) * rec->step_ns + SETTLE_NS);
 		uint64_t now = clock_ns();
-		uint64_t b_now = (now - start) / step_ns;
-		if (b_now > UINT32_MAX)
-			break;
-		bucket = b_now ? (uint32_t)b_now - 1 : 0;
-		write_bucket(rec, bucket);
-		k = b_now > k ? b_now : k;
+		take_steps(rec, first, &next, until, now, &late);
 		if (now >= next_scan) {
 			rescan(b, rec->slots_map);
 			next_scan = now + 500000000ULL;
 		}
-		if (now >= end)
-			break;
-		if (now >= next_mark) {
-			if (write_mark(rec, bucket) != 0)
-				return -1;
-			next_mark = now + 1000000000ULL;
-		}
+		if (now >= next_mark && next > first && write_mark(rec, (uint32_t)(next - first - 1)) != 0)
+			return -1;
+		next_mark += now >= next_mark ? 1000000000ULL : 0;
 	}
-	return write_mark(rec, bucket);
+	if (late)
+		fprintf(stderr, "memcg-run: the recorder read %llu steps more than %d steps late: their "
+			"buckets may hold later events too\n", (unsigned long long)late, RING_STEPS);
+	return write_mark(rec, next > first ? (uint32_t)(next - first - 1) : 0);
 }
 
 static void close_recorder(struct recorder *rec)
@@ -357,7 +400,7 @@ static void close_recorder(struct recorder *rec)
 	if (rec->prog >= 0)
 		close(rec->prog);
 	if (rec->cells)
-		munmap((void *)rec->cells, (size_t)rec->ncgroups * (size_t)rec->nitems * 8);
+		munmap(rec->cells, step_bytes(rec) * RING_STEPS);
 	if (rec->slots_map >= 0)
 		close(rec->slots_map);
 	if (rec->cells_map >= 0)
@@ -365,7 +408,6 @@ static void close_recorder(struct recorder *rec)
 	for (int i = 0; rec->items && i < rec->nitems; i++)
 		free(rec->items[i]);
 	free(rec->items);
-	free(rec->last);
 	free(rec->pending);
 }
 
@@ -405,9 +447,9 @@ static int start_recorder(struct recorder *rec, struct run *r)
 int record_run(struct run *r, const char *file, double duration, double step,
 	       volatile sig_atomic_t *stop)
 {
-	struct recorder rec = { .ncgroups = r->bind.ncgroups, .slots_map = -1, .cells_map = -1,
-				.prog = -1, .event = -1 };
 	uint64_t step_ns = (uint64_t)(step * 1e9 + 0.5), start = 0;
+	struct recorder rec = { .ncgroups = r->bind.ncgroups, .slots_map = -1, .cells_map = -1,
+				.prog = -1, .event = -1, .step_ns = step_ns, .file = file };
 	int rc = same_cgroup(&r->bind) || start_recorder(&rec, r);
 	if (!rc && !(rec.out = fopen(file, "w")))
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
@@ -417,12 +459,8 @@ int record_run(struct run *r, const char *file, double duration, double step,
 	}
 	if (!rc && write_header(&rec, &r->bind, step_ns, start) != 0)
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno ? errno : EFBIG));
-	if (!rc) {
-		printf("memcg-run: recording %d cgroup%s, %d event items, in buckets of %g ms, to %s\n",
-		       rec.ncgroups, rec.ncgroups == 1 ? "" : "s", rec.nitems, (double)step_ns / 1e6, file);
-		if (record_loop(&rec, &r->bind, start, step_ns, duration, stop) != 0)
-			rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
-	}
+	if (!rc && record_loop(&rec, &r->bind, start, duration, stop) != 0)
+		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	if (rec.out && fclose(rec.out) != 0 && !rc)
 		rc = run_fail("%s: cannot write it: %s", file, strerror(errno));
 	if (!rc)
