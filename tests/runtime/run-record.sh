@@ -49,7 +49,7 @@ one_line() {
 }
 cleanup() {
 	for d in "$high/child" "$high/second" "$high"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
-	rm -f "$file"
+	rm -f "$file" "$file.live"
 }
 trap cleanup EXIT
 tracefs_mounts() { grep -c " /sys/kernel/tracing tracefs " /proc/mounts; }
@@ -202,7 +202,7 @@ wait_for "$work/live-record.out" "^memcg-run: recording " 10
 wait_for "$work/live.json" '"rules"' 10
 sh -c 'echo $$ > "$1/cgroup.procs"; dd if=/dev/zero of="$2" bs=1M count=96 status=none
 	end=$(($(date +%s) + 3)); while [ "$(date +%s)" -le "$end" ]; do cat "$2" > /dev/null; done' \
-	workload "$high/second" "$file"
+	workload "$high/second" "$file.live"   # a file of its own: the first one's pages are charged to child
 sleep 2         # the rule off in both (its window is 1 s), then both stopped
 kill -INT $live $recorder
 wait $live; live_status=$?
