@@ -252,6 +252,40 @@ static int item_values(struct recording *rec)
 	return rec->values && t ? 0 : run_fail("this kernel's BTF has no enum vm_event_item to replay with");
 }
 
+/* Whether the recording has item `name` (of `len` bytes), with a value in this kernel. */
+static int has_item(const struct recording *rec, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < rec->h.nitems; i++)
+		if (strlen(rec->items[i]) == len && strncmp(rec->items[i], name, len) == 0)
+			return rec->values[i] >= 0;
+	return 0;
+}
+
+/* The first term that reads counter c, for a message. */
+static const struct meta_term *term_of(const struct policy_meta *m, int c)
+{
+	for (int i = 0; i < m->nterms; i++)
+		if (!m->terms[i].is_param && m->terms[i].index == c)
+			return &m->terms[i];
+	return NULL;
+}
+
+/* A line on standard error for each item a counter of the policy reads that the recording
+ * lacks (or this kernel has no value for: pressure, a kernel's own items): it stays 0. */
+static void warn_missing(const struct replayer *p)
+{
+	const struct policy_meta *m = &p->r->meta;
+	for (int c = 0; c < m->ncounters; c++)
+		for (const char *e = m->counters[c].events; *e; e += strcspn(e, ",") + (e[strcspn(e, ",")] == ',')) {
+			size_t len = strcspn(e, ",");
+			const struct meta_term *t = term_of(m, c);
+			if (len && !has_item(p->rec, e, len))
+				fprintf(stderr, "memcg-run: warning: %s has no %.*s events (%s%s%s:%d): they count "
+					"as none in this replay\n", p->rec->file, (int)len, e, t ? t->text : "",
+					t ? ", " : "", t ? m->rules[t->rule].file : "?", t ? m->rules[t->rule].line : 0);
+		}
+}
+
 static int find_recorded(const struct recording *rec, const char *name)
 {
 	for (uint32_t i = 0; i < rec->h.ncgroups; i++)
@@ -573,6 +607,7 @@ int replay_run(struct run *r, const char *file, const char *const *binds, int nb
 	if (!rc && !ring)
 		rc = run_fail("%s: cannot read its ring buffer of transitions: %s", r->object, strerror(errno));
 	if (!rc) {
+		warn_missing(&p);
 		print_start(&p);
 		rc = replay_entries(&p, ring);
 	}
