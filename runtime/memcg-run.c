@@ -833,8 +833,23 @@ static int record_cgroups(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* --record's --cgroup NAME=/: the whole machine, the root of the memory hierarchy (its
+ * events and every memcg's below). The options rewritten are allocated in `owned`. */
+static int whole_machine(struct options *o, const char *root, char **owned)
+{
+	for (int k = 0; k < o->ncgroups; k++) {
+		size_t len = strcspn(o->cgroups[k], "=");
+		if (strcmp(o->cgroups[k] + len, "=/") != 0)
+			continue;
+		if (asprintf(&owned[k], "%.*s=%s", (int)len, o->cgroups[k], root) < 0)
+			return run_fail("out of memory");
+		o->cgroups[k] = owned[k];
+	}
+	return 0;
+}
+
 /* --record FILE: the cgroups bound (not locked: nothing is driven), then recorded. */
-static int record_main(struct run *r, const struct options *o)
+static int record_main(struct run *r, struct options *o)
 {
 	if (!r->probe.privileged)
 		return run_fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
@@ -843,9 +858,13 @@ static int record_main(struct run *r, const struct options *o)
 		return run_fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
 			    "later, or the memcgc test kernel): --record counts events with it");
 	r->bind.v1 = !r->probe.cgroup2_memory && r->probe.cgroup1_memory;
-	if ((!o->object && record_cgroups(r, o) != 0) || bind_all(r, o, 0) != 0 || interrupted())
-		return 1;
-	return record_run(r, o->record, o->duration, o->step, &stop);
+	char *owned[META_MAX] = { 0 };
+	int rc = whole_machine(o, r->bind.v1 ? CGROUP1_MEMORY_ROOT : CGROUP2_ROOT, owned) ||
+		 (!o->object && record_cgroups(r, o) != 0) || bind_all(r, o, 0) != 0 || interrupted() ||
+		 record_run(r, o->record, o->duration, o->step, &stop);
+	for (int k = 0; k < META_MAX; k++)
+		free(owned[k]);
+	return rc;
 }
 
 /* --replay FILE POLICY.o: the parameters set, then the recording fed through the object. */

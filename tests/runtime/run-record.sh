@@ -88,6 +88,18 @@ check record-policy-unknown 1 "priority.o: the policy has no cgroup 'other'" \
 status=$?
 if [ $status = 0 ] && grep -qF "memcg-run: cgroup low = recorded inner ($high/child)" <<<"$out"; then pass record-child-first
 else fail record-child-first "exit $status" "$(head -3 <<<"$out")"; fi
+# the whole machine: --cgroup all=/ is the memory hierarchy's root, and its events (a
+# workload's page faults, in the child: a descendant) are in the file
+"$run" --record "$work/all.rec" --duration 1 --cgroup all=/ > "$work/all.out" 2>&1 &
+recorder=$!
+wait_for "$work/all.out" "^memcg-run: recording " 10
+sh -c 'echo $$ > "$1/cgroup.procs"; head -c 8M /dev/zero | tail -c 1 > /dev/null' workload "$high/child"
+wait $recorder; status=$?
+out=$(python3 -c 'import sys; sys.path.insert(0, "tests/runtime"); import record_reader as r
+rec = r.read(sys.argv[1]); c = rec["cgroups"]
+print(len(c), c[0]["name"], c[0]["path"], sum(n for _, _, it, n in rec["entries"] if rec["items"][it] == "PGFAULT") > 0)' "$work/all.rec" 2>&1)
+if [ $status = 0 ] && [ "$out" = "1 all $root True" ]; then pass record-whole-machine
+else fail record-whole-machine "exit $status: $out" "$(head -3 "$work/all.out")"; fi
 check record-same-cgroup 1 "cgroups a and b are the same cgroup ($high): record it once" \
 	"$run" --record "$work/x.rec" --duration 0.1 --cgroup a="$high" --cgroup b="$high"
 check record-twice 1 "--cgroup a=$high: cgroup a is given twice" \
