@@ -36,8 +36,8 @@
 
 struct options {
 	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source, *record, *replay;
-	const char *cgroups[META_MAX], *sets[META_MAX];
-	int ncgroups, nsets;
+	const char *cgroups[META_MAX], *sets[META_MAX * 2], *compare, *compare_sets[META_MAX];
+	int ncgroups, nsets, ncompare_sets;
 	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose, restore;
 	double interval, duration, period, step;
 };
@@ -94,6 +94,7 @@ static void usage(FILE *out)
 	      "       memcg-run --restore\n"
 	      "       memcg-run --record FILE [--step D] [--duration D] (--cgroup NAME=PATH... | POLICY.o)\n"
 	      "       memcg-run --replay FILE [--cgroup NAME=RECORDED_NAME] [--set ...] [--json] POLICY.o\n"
+	      "                 [--compare B.o [--compare-set NAME=VALUE]...]\n"
 	      "\n"
 	      "  --cgroup NAME=PATH   bind policy cgroup NAME (absolute path, path under the cgroup\n"
 	      "                       root, or a systemd unit such as batch.slice)\n"
@@ -122,6 +123,7 @@ static void usage(FILE *out)
 	      "                       policy's) to FILE, in buckets of --step (10ms)\n"
 	      "  --replay FILE        feed a recording through the policy: when its rules would\n"
 	      "                       have turned on and off (--cgroup NAME=RECORDED_NAME)\n"
+	      "  --compare B.o        with --replay: B side by side (--compare-set its parameters)\n"
 	      "  --inspect            print the object's metadata, load nothing\n"
 	      "  --probe              what this kernel offers; exit 0 if the object can run\n"
 	      "  --btf FILE           probe a saved BTF file instead of this kernel\n"
@@ -154,7 +156,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
 	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE,
-	       O_RECORD, O_REPLAY, O_STEP };
+	       O_RECORD, O_REPLAY, O_STEP, O_COMPARE, O_COMPARE_SET };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -170,6 +172,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "period", required_argument, NULL, O_PERIOD }, { "restore", no_argument, NULL, O_RESTORE },
 		{ "record", required_argument, NULL, O_RECORD }, { "replay", required_argument, NULL, O_REPLAY },
 		{ "step", required_argument, NULL, O_STEP },
+		{ "compare", required_argument, NULL, O_COMPARE },
+		{ "compare-set", required_argument, NULL, O_COMPARE_SET },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->interval = 1;
@@ -224,6 +228,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->source = optarg;
 			break;
 		case O_RECORD: o->record = optarg; break;
+		case O_COMPARE: o->compare = optarg; break;
+		case O_COMPARE_SET:
+			if (o->ncompare_sets == META_MAX || !strchr(optarg, '='))
+				return run_fail("--compare-set takes NAME=VALUE, not '%s'", optarg);
+			o->compare_sets[o->ncompare_sets++] = optarg;
+			break;
 		case O_REPLAY: o->replay = optarg; break;
 		case O_STEP:
 			if (parse_duration(optarg, &o->step) || o->step < 0.001 || o->step > 60)
@@ -249,6 +259,11 @@ static int check_modes(struct options *o)
 {
 	if (o->record && o->replay)
 		return run_fail("--record and --replay are two runs: give one");
+	if ((o->compare || o->ncompare_sets) && !o->replay)
+		return run_fail("--compare and --compare-set go with --replay");
+	if (o->ncompare_sets && !o->compare)
+		return run_fail("--compare-set sets a parameter of the --compare object: give --compare "
+				"B.o (it may be the same object)");
 	if (o->step && !o->record)
 		return run_fail("--step goes with --record (a replay steps as its recording did)");
 	if (!o->step)
@@ -867,13 +882,58 @@ static int record_main(struct run *r, struct options *o)
 	return rc;
 }
 
-/* --replay FILE POLICY.o: the parameters set, then the recording fed through the object. */
+/* The object at `path` opened, its metadata read and checked: 0, or 1 after an error
+ * line (nothing left open). */
+static int open_policy(struct run *r, const char *path, int verbose)
+{
+	char why[512];
+	r->object = path;
+	if (policy_object_open(&r->po, path) != 0) {
+		run_fail("%s", r->po.error);
+		show_libbpf(verbose);
+		return 1;
+	}
+	if (meta_parse(r->po.meta, &r->meta, why, sizeof(why)) != 0) {
+		run_fail("%s: %s", path, why);
+		close_object(r);
+		return 1;
+	}
+	if (policy_object_check(&r->po, &r->meta) != 0) {
+		run_fail("%s", r->po.error);
+		close_object(r);
+		return 1;
+	}
+	return 0;
+}
+
+/* --compare B.o: the second object, with --set and then --compare-set. */
+static int open_compared(struct run *b, const struct options *o)
+{
+	static struct options ob;
+	ob = *o;
+	ob.object = o->compare;
+	for (int k = 0; k < o->ncompare_sets && ob.nsets < META_MAX * 2; k++)
+		ob.sets[ob.nsets++] = o->compare_sets[k];
+	b->dry_run = 1;
+	if (open_policy(b, o->compare, o->verbose) != 0)
+		return 1;
+	return set_params(b, &ob);
+}
+
+/* --replay FILE POLICY.o: the parameters set, then the recording fed through the object
+ * (and the --compare one). */
 static int replay_main(struct run *r, const struct options *o)
 {
+	static struct run b;
+	struct run *runs[2] = { r, &b };
 	r->dry_run = 1;
-	if (set_params(r, o) != 0)
+	if (set_params(r, o) != 0 || (o->compare && open_compared(&b, o) != 0)) {
+		close_object(&b);
 		return 1;
-	return replay_run(r, o->replay, o->cgroups, o->ncgroups, o->json);
+	}
+	int rc = replay_run(runs, o->compare ? 2 : 1, o->replay, o->cgroups, o->ncgroups, o->json);
+	close_object(&b);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -884,25 +944,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	static struct run r;
-	r.object = o.object;
-	if (o.object) {
-		char why[512];
-		if (policy_object_open(&r.po, o.object) != 0) {
-			run_fail("%s", r.po.error);
-			show_libbpf(o.verbose);
-			return 1;
-		}
-		if (meta_parse(r.po.meta, &r.meta, why, sizeof(why)) != 0) {
-			run_fail("%s: %s", o.object, why);
-			close_object(&r);
-			return 1;
-		}
-		if (policy_object_check(&r.po, &r.meta) != 0) {
-			run_fail("%s", r.po.error);
-			close_object(&r);
-			return 1;
-		}
-	}
+	if (o.object && open_policy(&r, o.object, o.verbose) != 0)
+		return 1;
 	if (o.unpin_dir)
 		return unpin_policy(o.unpin_dir);
 	if (o.restore)

@@ -42,12 +42,25 @@ struct recording {
 struct replayer {
 	struct run *r;
 	struct recording *rec;
+	struct ring_buffer *ring;       /* the object's transitions */
+	const char *label;              /* "A" or "B" when two are compared, else NULL */
 	int bound[META_MAX];            /* the recorded cgroup of each policy cgroup */
 	int json;
 	int every_step;                 /* a rule has a `for`: evaluate at every step */
 	struct {
 		uint64_t on_ns, active_ns, longest_ns, transitions;
 		int active;
+	} rules[META_MAX * 4];
+};
+
+/* Two replayers side by side: for each rule index both have, how long their states
+ * differed, and since when they differ now (0: they agree). */
+struct comparison {
+	struct replayer *p[2];
+	int n;                          /* 1, or 2 with --compare */
+	struct {
+		uint64_t since, total, first;
+		int ever;
 	} rules[META_MAX * 4];
 };
 
@@ -423,8 +436,11 @@ static int on_transition(void *ctx, void *data, size_t size)
 		st->active_ns += held, st->longest_ns = held > st->longest_ns ? held : st->longest_ns;
 	const struct meta_rule *rule = &p->r->meta.rules[t.rule];
 	if (p->json) {
-		printf("{\"time\": %.3f, \"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
-		       "\"fired\": %llu, \"time_ns\": %llu", since_start(p->rec, t.time_ns), t.rule, rule->line,
+		printf("{\"time\": %.3f, ", since_start(p->rec, t.time_ns));
+		if (p->label)
+			printf("\"object\": \"%s\", ", p->label);
+		printf("\"transition\": {\"rule\": %u, \"line\": %d, \"active\": %s, "
+		       "\"fired\": %llu, \"time_ns\": %llu", t.rule, rule->line,
 		       t.active ? "true" : "false", (unsigned long long)t.fired,
 		       (unsigned long long)t.time_ns);
 		report_values(p->r, (int)t.rule, t.time_ns, 1);
@@ -432,8 +448,9 @@ static int on_transition(void *ctx, void *data, size_t size)
 		print_actions(p, (int)t.rule, t.time_ns);
 		printf("]}}\n");
 	} else {
-		printf("[%9.3fs] rule %u (line %d) turned %s: %s", since_start(p->rec, t.time_ns), t.rule,
-		       rule->line, t.active ? "on " : "off", rule->text);
+		printf("[%9.3fs] %s%srule %u (line %d) turned %s: %s", since_start(p->rec, t.time_ns),
+		       p->label ? p->label : "", p->label ? ": " : "", t.rule, rule->line,
+		       t.active ? "on " : "off", rule->text);
 		report_values(p->r, (int)t.rule, t.time_ns, 0);
 		print_actions(p, (int)t.rule, t.time_ns);
 		printf("\n");
@@ -442,10 +459,25 @@ static int on_transition(void *ctx, void *data, size_t size)
 }
 
 /* Rules evaluated at the end of bucket b, and the transitions read. */
-static void evaluate(struct replayer *p, struct ring_buffer *ring, uint64_t b)
+static void evaluate(struct replayer *p, uint64_t b)
 {
 	test_run(p->r, TEST_EVALUATE, bucket_end(p->rec, b));
-	ring_buffer__consume(ring);
+	ring_buffer__consume(p->ring);
+}
+
+/* After an evaluation at t: where the two replayers' rules differ, and since when. */
+static void compare_at(struct comparison *c, uint64_t t)
+{
+	int n = c->n < 2 ? 0 : c->p[0]->r->meta.nrules < c->p[1]->r->meta.nrules ?
+		c->p[0]->r->meta.nrules : c->p[1]->r->meta.nrules;
+	for (int i = 0; i < n; i++) {
+		typeof(c->rules[0]) *d = &c->rules[i];
+		int differ = c->p[0]->rules[i].active != c->p[1]->rules[i].active;
+		if (differ && !d->since)
+			d->since = t, d->first = d->ever ? d->first : t, d->ever = 1;
+		if (!differ && d->since)
+			d->total += t - d->since, d->since = 0;
+	}
 }
 
 /* Whether a rule can change at the end of bucket b, where nothing was fed: only when a
@@ -463,12 +495,26 @@ static int can_change(const struct replayer *p, uint64_t b)
 	return change;
 }
 
-/* Every bucket from `from` up to `to`, without events. */
-static void evaluate_idle(struct replayer *p, struct ring_buffer *ring, uint64_t from, uint64_t to)
+/* Every bucket from `from` up to `to`, without events: each replayer evaluated where its
+ * rules can change. */
+static void evaluate_idle(struct comparison *c, uint64_t from, uint64_t to)
 {
-	for (uint64_t b = from; b < to; b++)
-		if (can_change(p, b))
-			evaluate(p, ring, b);
+	for (uint64_t b = from; b < to; b++) {
+		int any = 0;
+		for (int k = 0; k < c->n; k++)
+			if (can_change(c->p[k], b))
+				evaluate(c->p[k], b), any = 1;
+		if (any)
+			compare_at(c, bucket_end(c->p[0]->rec, b));
+	}
+}
+
+/* A bucket fed to every replayer, evaluated at its end. */
+static void evaluate_all(struct comparison *c, uint64_t b)
+{
+	for (int k = 0; k < c->n; k++)
+		evaluate(c->p[k], b);
+	compare_at(c, bucket_end(c->p[0]->rec, b));
 }
 
 /* Whether a rule of the policy has a `for` (an expression of what `for` is). */
@@ -504,9 +550,9 @@ static void feed(struct replayer *p, const struct record_entry *e)
 
 /* Every bucket from the first to the last covered, in order: its entries fed, then the
  * rules evaluated at its end. */
-static int replay_entries(struct replayer *p, struct ring_buffer *ring)
+static int replay_entries(struct comparison *c)
 {
-	struct recording *rec = p->rec;
+	struct recording *rec = c->p[0]->rec;
 	struct record_entry e;
 	uint64_t next = 0;              /* the next bucket to evaluate */
 	int64_t feeding = -1;           /* the bucket being fed */
@@ -514,57 +560,76 @@ static int replay_entries(struct replayer *p, struct ring_buffer *ring)
 		return run_fail("%s: cannot read it: %s", rec->file, strerror(errno));
 	for (uint64_t n = 0; n < rec->nentries && fread(&e, sizeof(e), 1, rec->f) == 1; n++) {
 		if (feeding >= 0 && e.bucket != (uint64_t)feeding) {
-			evaluate(p, ring, (uint64_t)feeding);
+			evaluate_all(c, (uint64_t)feeding);
 			next = (uint64_t)feeding + 1, feeding = -1;
 		}
 		if (next < e.bucket)
-			evaluate_idle(p, ring, next, e.bucket), next = e.bucket;
+			evaluate_idle(c, next, e.bucket), next = e.bucket;
 		if (e.cgroup == RECORD_MARK || e.bucket < next)
 			continue;
-		if (feeding < 0)
-			hold_clock(p->r, bucket_end(rec, e.bucket) - 1);
+		for (int k = 0; k < c->n; k++) {
+			if (feeding < 0)
+				hold_clock(c->p[k]->r, bucket_end(rec, e.bucket) - 1);
+			feed(c->p[k], &e);
+		}
 		feeding = e.bucket;
-		feed(p, &e);
 	}
 	if (feeding >= 0)
-		evaluate(p, ring, (uint64_t)feeding), next = (uint64_t)feeding + 1;
-	evaluate_idle(p, ring, next, rec->last);
+		evaluate_all(c, (uint64_t)feeding), next = (uint64_t)feeding + 1;
+	evaluate_idle(c, next, rec->last);
 	return 0;
 }
 
-static void print_start(const struct replayer *p)
+/* The replay's first lines: the recording, the note, and each object's bindings. */
+static void print_start(const struct comparison *c)
 {
-	const struct recording *rec = p->rec;
+	const struct recording *rec = c->p[0]->rec;
 	double seconds = (double)rec->last * (double)rec->h.step_ns / 1e9;
-	if (p->json) {
+	if (c->p[0]->json) {
 		printf("{\"replay\": {\"recording\": ");
 		report_json_str(rec->file);
 		printf(", \"object\": ");
-		report_json_str(p->r->object);
+		report_json_str(c->p[0]->r->object);
+		if (c->n == 2) {
+			printf(", \"compare\": ");
+			report_json_str(c->p[1]->r->object);
+		}
 		printf(", \"kernel\": ");
 		report_json_str(rec->kernel);
 		printf(", \"step_ms\": %.3f, \"seconds\": %.3f, \"start_ns\": %llu, \"note\": \"%s\"}}\n",
 		       (double)rec->h.step_ns / 1e6, seconds, (unsigned long long)rec->h.start_ns, NOTE);
 		return;
 	}
-	printf("memcg-run: replaying %s (%.3f s in buckets of %g ms, recorded on Linux %s) through %s\n",
-	       rec->file, seconds, (double)rec->h.step_ns / 1e6, rec->kernel, p->r->object);
+	printf("memcg-run: replaying %s (%.3f s in buckets of %g ms, recorded on Linux %s) through %s%s%s%s\n",
+	       rec->file, seconds, (double)rec->h.step_ns / 1e6, rec->kernel, c->p[0]->r->object,
+	       c->n == 2 ? " (A) and " : "", c->n == 2 ? c->p[1]->r->object : "", c->n == 2 ? " (B)" : "");
 	printf("memcg-run: %s\n", NOTE);
-	for (int i = 0; i < p->r->meta.ncgroups; i++)
-		printf("memcg-run: cgroup %s = recorded %s (%s)\n", p->r->meta.cgroups[i].name,
-		       rec->cgroups[p->bound[i]].name, rec->cgroups[p->bound[i]].path);
+	for (int k = 0; k < c->n; k++)
+		for (int i = 0; i < c->p[k]->r->meta.ncgroups; i++)
+			printf("memcg-run: %s%scgroup %s = recorded %s (%s)\n", c->n == 2 ? c->p[k]->label : "",
+			       c->n == 2 ? ": " : "", c->p[k]->r->meta.cgroups[i].name,
+			       rec->cgroups[c->p[k]->bound[i]].name, rec->cgroups[c->p[k]->bound[i]].path);
+}
+
+/* The end of the replay, on the recording's clock. */
+static uint64_t replay_end(const struct recording *rec)
+{
+	return rec->last ? bucket_end(rec, rec->last - 1) : rec->h.start_ns;
 }
 
 /* Rules still active at the end are active until then. */
 static void print_summary(struct replayer *p)
 {
-	uint64_t end = p->rec->last ? bucket_end(p->rec, p->rec->last - 1) : p->rec->h.start_ns;
+	uint64_t end = replay_end(p->rec);
+	const char *l = p->label ? p->label : "";
 	if (p->json)
-		printf("{\"summary\": {\"seconds\": %.3f, \"steps\": %llu, \"rules\": [",
+		printf("{\"summary\": {%s%s%s\"seconds\": %.3f, \"steps\": %llu, \"rules\": [",
+		       p->label ? "\"object\": \"" : "", l, p->label ? "\", " : "",
 		       since_start(p->rec, end), (unsigned long long)p->rec->last);
 	else
-		printf("summary: %.3f s replayed in %llu steps of %g ms\n", since_start(p->rec, end),
-		       (unsigned long long)p->rec->last, (double)p->rec->h.step_ns / 1e6);
+		printf("summary%s%s%s: %.3f s replayed in %llu steps of %g ms\n", p->label ? " (" : "", l,
+		       p->label ? ")" : "", since_start(p->rec, end), (unsigned long long)p->rec->last,
+		       (double)p->rec->h.step_ns / 1e6);
 	for (int i = 0; i < p->r->meta.nrules; i++) {
 		typeof(p->rules[0]) *st = &p->rules[i];
 		uint64_t open = st->active && end > st->on_ns ? end - st->on_ns : 0;
@@ -595,25 +660,73 @@ static int load(struct replayer *p)
 	return fill_slots(p);
 }
 
-int replay_run(struct run *r, const char *file, const char *const *binds, int nbinds, int json)
+static const char *seconds_text(double s, char *buf, size_t size)
 {
-	static struct replayer p;
-	struct recording rec = { .file = file };
-	p.r = r, p.rec = &rec, p.json = json, p.every_step = has_for(&r->meta);
-	int rc = open_recording(&rec) || bind_recorded(&p, binds, nbinds) || item_values(&rec) ||
-		 load(&p);
-	struct bpf_map *map = rc ? NULL : policy_object_map(&r->po, "transitions");
-	struct ring_buffer *ring = map ? ring_buffer__new(bpf_map__fd(map), on_transition, &p, NULL) : NULL;
-	if (!rc && !ring)
-		rc = run_fail("%s: cannot read its ring buffer of transitions: %s", r->object, strerror(errno));
-	if (!rc) {
-		warn_missing(&p);
-		print_start(&p);
-		rc = replay_entries(&p, ring);
+	snprintf(buf, size, "%.3f", s);
+	return buf;
+}
+
+/* With --compare: for each rule index both objects have, how long A and B differed. */
+static void print_differences(struct comparison *c)
+{
+	uint64_t end = replay_end(c->p[0]->rec);
+	int n = c->p[0]->r->meta.nrules < c->p[1]->r->meta.nrules ? c->p[0]->r->meta.nrules :
+		c->p[1]->r->meta.nrules;
+	char text[32];
+	compare_at(c, end);     /* differences still open end with the replay */
+	for (int i = 0; i < n; i++) {
+		typeof(c->rules[0]) *d = &c->rules[i];
+		double first = d->ever ? since_start(c->p[0]->rec, d->first) : 0;
+		if (c->p[0]->json)
+			printf("{\"difference\": {\"rule\": %d, \"differ_s\": %.3f, \"first_s\": %s}}\n", i,
+			       (double)(d->total + (d->since ? end - d->since : 0)) / 1e9,
+			       d->ever ? seconds_text(first, text, sizeof(text)) : "null");
+		else if (d->ever)
+			printf("differ: rule %d: A and B differ for %.3f s, first at %.3f s\n", i,
+			       (double)(d->total + (d->since ? end - d->since : 0)) / 1e9, first);
+		else
+			printf("differ: rule %d: A and B agree throughout\n", i);
 	}
-	if (!rc)
-		print_summary(&p);
-	ring_buffer__free(ring);
+}
+
+/* One replayer per object, its recording read and its object loaded. */
+static int open_replayer(struct replayer *p, struct run *r, struct recording *rec, const char *label,
+			 const char *const *binds, int nbinds, int json)
+{
+	p->r = r, p->rec = rec, p->json = json, p->every_step = has_for(&r->meta), p->label = label;
+	if (bind_recorded(p, binds, nbinds) || load(p))
+		return 1;
+	struct bpf_map *map = policy_object_map(&r->po, "transitions");
+	p->ring = map ? ring_buffer__new(bpf_map__fd(map), on_transition, p, NULL) : NULL;
+	if (!p->ring)
+		return run_fail("%s: cannot read its ring buffer of transitions: %s", r->object, strerror(errno));
+	warn_missing(p);
+	return 0;
+}
+
+int replay_run(struct run **runs, int nruns, const char *file, const char *const *binds, int nbinds,
+	       int json)
+{
+	static struct replayer ps[2];
+	static struct comparison c;
+	static const char *const labels[] = { "A", "B" };
+	struct recording rec = { .file = file };
+	c.n = nruns;
+	int rc = open_recording(&rec) || item_values(&rec);
+	for (int k = 0; k < nruns && !rc; k++) {
+		c.p[k] = &ps[k];
+		rc = open_replayer(&ps[k], runs[k], &rec, nruns == 2 ? labels[k] : NULL, binds, nbinds, json);
+	}
+	if (!rc) {
+		print_start(&c);
+		rc = replay_entries(&c);
+	}
+	for (int k = 0; k < nruns && !rc; k++)
+		print_summary(&ps[k]);
+	if (!rc && nruns == 2)
+		print_differences(&c);
+	for (int k = 0; k < nruns; k++)
+		ring_buffer__free(ps[k].ring);
 	close_recording(&rec);
 	return rc;
 }

@@ -6,9 +6,11 @@
 
 struct run;
 
-/* Replays `file` through r's object (opened, metadata read, parameters set, not loaded);
- * `binds` are the --cgroup NAME=RECORDED_NAME options. 0, or 1 after one error line
- * naming the file (and the offset, or the cgroup). */
-int replay_run(struct run *r, const char *file, const char *const *binds, int nbinds, int json);
+/* Replays `file` through the objects of `runs` (opened, metadata read, parameters set, not
+ * loaded), one, or two side by side (--compare: A and B, and where they differ); `binds`
+ * are the --cgroup NAME=RECORDED_NAME options. 0, or 1 after one error line naming the
+ * file (and the offset, or the cgroup). */
+int replay_run(struct run **runs, int nruns, const char *file, const char *const *binds, int nbinds,
+	       int json);
 
 #endif

@@ -66,6 +66,8 @@ check usage-no-cgroup 2 "no policy object given" "$run" --record "$work/x.rec"
 check usage-step 2 "--step takes a duration from 1ms to 60s" "$run" --record "$work/x.rec" --step 0s --cgroup a=/x
 check usage-step-replay 2 "--step goes with --record" "$run" --replay "$work/x.rec" --step 10ms "$work/priority.o"
 check usage-set 2 "--set has no meaning with --record" "$run" --record a --set threshold=1/s --cgroup a=/x
+check usage-compare-set 2 "--compare-set sets a parameter of the --compare object" "$run" --replay a --compare-set threshold=1/s x.o
+check usage-compare 2 "--compare and --compare-set go with --replay" "$run" --compare b.o x.o
 check usage-both 2 "--record and --replay are two runs" "$run" --record a --replay b "$work/priority.o"
 check usage-pin 2 "--pin, --actuator, --dry-run and --source have no meaning" "$run" --record a --pin /sys/fs/bpf/x --cgroup a=/x
 check record-unknown-cgroup 1 "cgroup c: $root/memcgc-rec-none.$$ does not exist" "$run" --record "$work/x.rec" --cgroup c=memcgc-rec-none.$$
@@ -193,6 +195,42 @@ PY
 	then pass replay-text "$ons turned on lines"
 	else fail replay-text "$ons turned-on lines" "$(head -8 <<<"$out")"; fi
 fi
+if [ "$threshold" -ge 10 ]; then
+# --compare: the same policy at the threshold and at twice it, side by side; where they
+# differ is the time one of the two expected timelines is on and the other off, exactly
+"$run" --replay "$rec" --cgroup low=high --set threshold=$threshold/s --json "$work/priority.o" \
+	--compare "$work/priority.o" --compare-set threshold=$((threshold * 2))/s > "$work/compare.json" 2>&1; status=$?
+python3 "$reader" expect "$rec" high $((threshold * 2)) 1000 $pgscan > "$work/expect2.out"
+python3 - "$work/compare.json" "$work/expect.out" "$work/expect2.out" "$reader" "$rec" > "$work/compare2.out" 2>&1 <<'PY'
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("reader", sys.argv[4])
+reader = importlib.util.module_from_spec(spec); spec.loader.exec_module(reader)
+rec = reader.read(sys.argv[5])
+end = rec["start_ns"] + rec["buckets"] * rec["step_ns"]
+lines = [json.loads(l) for l in open(sys.argv[1])]
+def spans(path):
+    t = [int(l.split()[0]) for l in open(path)]
+    t += [end] if len(t) % 2 else []
+    return list(zip(t[0::2], t[1::2]))
+def on(spans, x):
+    return any(a <= x < b for a, b in spans)
+a, b = spans(sys.argv[2]), spans(sys.argv[3])
+cuts = sorted({x for s in a + b for x in s} | {rec["start_ns"], end})
+differ = sum(y - x for x, y in zip(cuts, cuts[1:]) if on(a, x) != on(b, x))
+for k, label, want in (("A", "A", a), ("B", "B", b)):
+    got = [t["transition"]["time_ns"] for t in lines if t.get("object") == label and "transition" in t]
+    assert got == [x for s in want for x in s if x != end], (label, got, want)
+d = [l["difference"] for l in lines if "difference" in l]
+assert len(d) == 1 and abs(d[0]["differ_s"] - differ / 1e9) < 0.0015, (d, differ)
+print(f"differ {differ / 1e9:.2f} s")
+PY
+compared=$?
+if [ $status = 0 ] && [ $compared = 0 ]; then pass replay-compare "$(tail -1 "$work/compare2.out")"
+else fail replay-compare "exit $status" "$(head -5 "$work/compare2.out")"; fi
+check replay-compare-agree 0 "differ: rule 0: A and B agree throughout" "$run" --replay "$rec" --cgroup low=high \
+	--set threshold=$threshold/s "$work/priority.o" --compare "$work/priority.o"
+fi
+
 # the child bound on its own sees its own events: the same transitions (all of them are there)
 check replay-bind-child 0 "turned on" "$run" --replay "$rec" --cgroup high=inner --cgroup low=high \
 	--set threshold=$((threshold > 0 ? threshold : 1))/s "$work/priority.o"
