@@ -37,6 +37,8 @@ SUITE_hostile             := tests/runtime/run-hostile.sh $(BUILD)
 SUITE_hostile_DEPS        := all
 SUITE_runtime-asan        := ASAN_OPTIONS=detect_leaks=1 tests/runtime/run-runtime.sh $(ASAN_RT_DIR)
 SUITE_runtime-asan_DEPS   := all $(ASAN_RT_DIR)/memcg-run
+SUITE_record-asan         := ASAN_OPTIONS=detect_leaks=1 tests/runtime/run-record.sh $(ASAN_RT_DIR)
+SUITE_record-asan_DEPS    := all $(ASAN_RT_DIR)/memcg-run
 SUITE_hostile-asan        := ASAN_OPTIONS=detect_leaks=1 tests/runtime/run-hostile.sh $(ASAN_RT_DIR)
 SUITE_hostile-asan_DEPS   := all $(ASAN_RT_DIR)/memcg-run
 SUITE_fuzz-object         := tests/fuzz/run-fuzz-object.sh $(BUILD)/fuzz_object $(BUILD)/memcgc 30 \

@@ -29,17 +29,19 @@
 #include "meta.h"
 #include "policy_object.h"
 #include "probe.h"
+#include "record.h"
+#include "replay.h"
 #include "report.h"
 #include "run.h"
 #include "transitions.h"
 
 struct options {
-	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source;
-	const char *cgroups[META_MAX], *sets[META_MAX];
-	int ncgroups, nsets;
+	const char *object, *btf, *pin_dir, *unpin_dir, *actuator, *source, *record, *replay;
+	const char *cgroups[META_MAX], *sets[META_MAX * 2], *compare, *compare_sets[META_MAX];
+	int ncgroups, nsets, ncompare_sets;
 	int inspect, probe, dry_run, json, quiet, explain, allow_override, verbose, restore;
 	int nice_mode, nice;            /* --nice: NICE_DEFAULT, NICE_KEEP or NICE_GIVEN (nice) */
-	double interval, duration, period;
+	double interval, duration, period, step;
 };
 
 enum { NICE_DEFAULT, NICE_KEEP, NICE_GIVEN };
@@ -53,8 +55,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int run_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -95,6 +96,9 @@ static void usage(FILE *out)
 	      "       memcg-run --probe [--btf FILE] [POLICY.o]\n"
 	      "       memcg-run --unpin DIR\n"
 	      "       memcg-run --restore\n"
+	      "       memcg-run --record FILE [--step D] [--duration D] (--cgroup NAME=PATH... | POLICY.o)\n"
+	      "       memcg-run --replay FILE [--cgroup NAME=RECORDED_NAME] [--set ...] [--json] POLICY.o\n"
+	      "                 [--compare B.o [--compare-set NAME=VALUE]...]\n"
 	      "\n"
 	      "  --cgroup NAME=PATH   bind policy cgroup NAME (absolute path, path under the cgroup\n"
 	      "                       root, or a systemd unit such as batch.slice)\n"
@@ -121,6 +125,11 @@ static void usage(FILE *out)
 	      "  -q, --quiet          print status only when something changed\n"
 	      "  -v, --verbose        after an error, what libbpf said in full\n"
 	      "  --explain            one line each time an action turns on or off\n"
+	      "  --record FILE        record the events of the cgroups (--cgroup NAME=PATH, or the\n"
+	      "                       policy's) to FILE, in buckets of --step (10ms)\n"
+	      "  --replay FILE        feed a recording through the policy: when its rules would\n"
+	      "                       have turned on and off (--cgroup NAME=RECORDED_NAME)\n"
+	      "  --compare B.o        with --replay: B side by side (--compare-set its parameters)\n"
 	      "  --inspect            print the object's metadata, load nothing\n"
 	      "  --probe              what this kernel offers; exit 0 if the object can run\n"
 	      "  --btf FILE           probe a saved BTF file instead of this kernel\n"
@@ -161,10 +170,14 @@ static int parse_nice(const char *text, struct options *o)
 	return 0;
 }
 
+static int check_modes(struct options *o);
+static int check_run(const struct options *o);
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_CGROUP = 256, O_SET, O_DRY, O_OVERRIDE, O_INTERVAL, O_DURATION, O_JSON,
-	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE, O_NICE };
+	       O_EXPLAIN, O_INSPECT, O_PROBE, O_BTF, O_PIN, O_UNPIN, O_ACTUATOR, O_PERIOD, O_RESTORE, O_SOURCE,
+	       O_NICE, O_RECORD, O_REPLAY, O_STEP, O_COMPARE, O_COMPARE_SET };
 	static const struct option longopts[] = {
 		{ "cgroup", required_argument, NULL, O_CGROUP }, { "set", required_argument, NULL, O_SET },
 		{ "dry-run", no_argument, NULL, O_DRY }, { "allow-override", no_argument, NULL, O_OVERRIDE },
@@ -179,6 +192,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "period", required_argument, NULL, O_PERIOD }, { "restore", no_argument, NULL, O_RESTORE },
 		{ "nice", required_argument, NULL, O_NICE },
+		{ "record", required_argument, NULL, O_RECORD }, { "replay", required_argument, NULL, O_REPLAY },
+		{ "step", required_argument, NULL, O_STEP },
+		{ "compare", required_argument, NULL, O_COMPARE },
+		{ "compare-set", required_argument, NULL, O_COMPARE_SET },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->interval = 1;
@@ -189,23 +206,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case O_CGROUP:
 			if (o->ncgroups == META_MAX || !strchr(optarg, '='))
-				return fail("--cgroup takes NAME=PATH, not '%s'", optarg);
+				return run_fail("--cgroup takes NAME=PATH, not '%s'", optarg);
 			o->cgroups[o->ncgroups++] = optarg;
 			break;
 		case O_SET:
 			if (o->nsets == META_MAX || !strchr(optarg, '='))
-				return fail("--set takes NAME=VALUE, not '%s'", optarg);
+				return run_fail("--set takes NAME=VALUE, not '%s'", optarg);
 			o->sets[o->nsets++] = optarg;
 			break;
 		case O_DRY: o->dry_run = 1; break;
 		case O_OVERRIDE: o->allow_override = 1; break;
 		case O_INTERVAL:
 			if (parse_duration(optarg, &o->interval) || o->interval < 0.01)
-				return fail("--interval takes a duration such as 1s or 500ms, not '%s'", optarg);
+				return run_fail("--interval takes a duration such as 1s or 500ms, not '%s'", optarg);
 			break;
 		case O_DURATION:
 			if (parse_duration(optarg, &o->duration))
-				return fail("--duration takes a duration such as 30s, not '%s'", optarg);
+				return run_fail("--duration takes a duration such as 30s, not '%s'", optarg);
 			break;
 		case O_JSON: o->json = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -218,44 +235,87 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_UNPIN: o->unpin_dir = optarg; break;
 		case O_ACTUATOR:
 			if (strcmp(optarg, "hooks") != 0 && strcmp(optarg, "cgroup") != 0)
-				return fail("--actuator takes hooks or cgroup, not '%s'", optarg);
+				return run_fail("--actuator takes hooks or cgroup, not '%s'", optarg);
 			o->actuator = optarg;
 			break;
 		case O_PERIOD:
 			if (parse_duration(optarg, &o->period) || o->period < 0.01 || o->period > 60)
-				return fail("--period takes a duration from 10ms to 60s, such as 100ms, not '%s'",
+				return run_fail("--period takes a duration from 10ms to 60s, such as 100ms, not '%s'",
 					    optarg);
 			break;
 		case O_RESTORE: o->restore = 1; break;
 		case O_NICE:
 			if (parse_nice(optarg, o) != 0)
-				return fail("--nice takes a niceness from -20 to 19, or keep, not '%s'", optarg);
+				return run_fail("--nice takes a niceness from -20 to 19, or keep, not '%s'", optarg);
 			break;
 		case O_SOURCE:
 			if (strcmp(optarg, "tracepoint") != 0 && strcmp(optarg, "poll") != 0)
-				return fail("--source takes tracepoint or poll, not '%s'", optarg);
+				return run_fail("--source takes tracepoint or poll, not '%s'", optarg);
 			o->source = optarg;
+			break;
+		case O_RECORD: o->record = optarg; break;
+		case O_COMPARE: o->compare = optarg; break;
+		case O_COMPARE_SET:
+			if (o->ncompare_sets == META_MAX || !strchr(optarg, '='))
+				return run_fail("--compare-set takes NAME=VALUE, not '%s'", optarg);
+			o->compare_sets[o->ncompare_sets++] = optarg;
+			break;
+		case O_REPLAY: o->replay = optarg; break;
+		case O_STEP:
+			if (parse_duration(optarg, &o->step) || o->step < 0.001 || o->step > 60)
+				return run_fail("--step takes a duration from 1ms to 60s, such as 10ms, not '%s'",
+					    optarg);
 			break;
 		case 'h': usage(stdout); exit(0);
 		default:
-			return fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
+			return run_fail("unknown or incomplete option '%s' (see memcg-run --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		o->object = argv[optind++];
 	if (optind < argc)
-		return fail("give one policy object, not '%s' too", argv[optind]);
-	if (!o->object && !o->probe && !o->unpin_dir && !o->restore)
-		return fail("no policy object given (see memcg-run --help)");
+		return run_fail("give one policy object, not '%s' too", argv[optind]);
+	if (!o->object && !o->probe && !o->unpin_dir && !o->restore && !(o->record && o->ncgroups))
+		return run_fail("no policy object given (see memcg-run --help)");
+	return check_modes(o);
+}
+
+/* --record and --replay: what goes with them. */
+static int check_modes(struct options *o)
+{
+	if (o->record && o->replay)
+		return run_fail("--record and --replay are two runs: give one");
+	if ((o->compare || o->ncompare_sets) && !o->replay)
+		return run_fail("--compare and --compare-set go with --replay");
+	if (o->ncompare_sets && !o->compare)
+		return run_fail("--compare-set sets a parameter of the --compare object: give --compare "
+				"B.o (it may be the same object)");
+	if (o->step && !o->record)
+		return run_fail("--step goes with --record (a replay steps as its recording did)");
+	if (!o->step)
+		o->step = 0.01;
+	if ((o->record || o->replay) && (o->pin_dir || o->actuator || o->dry_run || o->source))
+		return run_fail("--%s attaches nothing and acts on nothing: --pin, --actuator, --dry-run "
+			    "and --source have no meaning with it", o->record ? "record" : "replay");
+	if (o->record && o->nsets)
+		return run_fail("--set has no meaning with --record (no policy is loaded): give it to "
+				"--replay");
+	if (!o->record && !o->replay)
+		return check_run(o);
+	return 0;
+}
+
+static int check_run(const struct options *o)
+{
 	if (o->restore && o->object)
-		return fail("--restore takes no policy object: it restores from the journals in %s",
+		return run_fail("--restore takes no policy object: it restores from the journals in %s",
 			    actuate_state_dir());
 	if (o->actuator && o->dry_run)
-		return fail("--actuator has no meaning with --dry-run (nothing is carried out)");
+		return run_fail("--actuator has no meaning with --dry-run (nothing is carried out)");
 	if (o->btf && !o->probe)
-		return fail("--btf goes with --probe");
+		return run_fail("--btf goes with --probe");
 	if (o->allow_override && o->dry_run)
-		return fail("--allow-override has no meaning with --dry-run (no hook is attached)");
+		return run_fail("--allow-override has no meaning with --dry-run (no hook is attached)");
 	return 0;
 }
 
@@ -283,8 +343,9 @@ static const char *option_name(const char *option, char *buf, size_t size)
 	return buf;
 }
 
-/* Binds every policy cgroup: --cgroup first, else the default path. */
-static int bind_all(struct run *r, const struct options *o)
+/* Binds every policy cgroup: --cgroup first, else the default path; each locked if
+ * `lock`. */
+static int bind_all(struct run *r, const struct options *o, int lock)
 {
 	char *why = NULL;
 	for (int i = 0; i < r->meta.ncgroups; i++) {
@@ -293,11 +354,11 @@ static int bind_all(struct run *r, const struct options *o)
 		if (!path && c->default_path[0])
 			path = c->default_path;
 		if (!path)
-			return fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
+			return run_fail("%s: cgroup %s is not bound: give --cgroup %s=PATH", o->object, c->name,
 				    c->name);
 		if (bind_cgroup(&r->bind, c, path, &why) != 0 ||
-		    (!o->allow_override && bind_lock(&r->bind, c->slot, &why) != 0)) {
-			fail("%s", why ? why : "out of memory");
+		    (lock && bind_lock(&r->bind, c->slot, &why) != 0)) {
+			run_fail("%s", why ? why : "out of memory");
 			free(why);
 			return 1;
 		}
@@ -308,7 +369,7 @@ static int bind_all(struct run *r, const struct options *o)
 		int known = name && meta_cgroup(&r->meta, name);
 		free(name);
 		if (!known)
-			return fail("%s: the policy has no cgroup '%.*s'", o->object, len, o->cgroups[k]);
+			return run_fail("%s: the policy has no cgroup '%.*s'", o->object, len, o->cgroups[k]);
 	}
 	return 0;
 }
@@ -372,13 +433,13 @@ static int check_ranges(const struct run *r, const struct options *o)
 		uint64_t uses;
 		int rc = bind_eval(e->rpn, r->params, r->meta.nparams, page_size, &range, &uses);
 		if (rc == -1)
-			return fail("%s: metadata expression '%.80s' is malformed: rebuild it with this "
+			return run_fail("%s: metadata expression '%.80s' is malformed: rebuild it with this "
 				    "memcgc", o->object, e->rpn);
 		const struct meta_param *set = set_param(r, o, uses);
 		const struct meta_rule *rule = &r->meta.rules[e->of_action ?
 					       r->meta.actions[e->index].rule : e->index];
 		if (rc == -2)
-			return fail("%s%s%s%s%s%s:%d: the %s%s can overflow 64-bit arithmetic at run time",
+			return run_fail("%s%s%s%s%s%s:%d: the %s%s can overflow 64-bit arithmetic at run time",
 				    set ? "--set " : "", set ? set->name : "", set ? "=" : "",
 				    set ? option_value(o->sets, o->nsets, set->name) : "",
 				    set ? ": " : "", rule->file, rule->line,
@@ -393,7 +454,7 @@ static int check_ranges(const struct run *r, const struct options *o)
 			continue;
 		int64_t amount = expr_amount(e, range.lo, &shown, &unit);
 		if (amount < min || amount > max)
-			return fail("--set %s=%s: %s is %.10g %s, out of range: %s", set->name,
+			return run_fail("--set %s=%s: %s is %.10g %s, out of range: %s", set->name,
 				    option_value(o->sets, o->nsets, set->name), desc, shown, unit,
 				    amount < min ? too_small : too_large);
 	}
@@ -410,21 +471,21 @@ static int set_params(struct run *r, const struct options *o)
 				  bind_size_pages(p->bytes, p->pages, page_size) : p->encoded;
 		const char *text = option_value(o->sets, o->nsets, p->name);
 		if (text && bind_param(p, text, page_size, &encoded, why, sizeof(why)) != 0)
-			return fail("%s", why);
+			return run_fail("%s", why);
 		r->params[i] = encoded;
 		char var[80];
 		snprintf(var, sizeof(var), "param_%s", p->name);
 		if (policy_object_set_rodata(&r->po, var, (uint64_t)encoded) != 0)
-			return fail("%s", r->po.error);
+			return run_fail("%s", r->po.error);
 	}
 	for (int k = 0; k < o->nsets; k++) {
 		char name[64];
 		if (!meta_param(&r->meta, option_name(o->sets[k], name, sizeof(name))))
-			return fail("%s: the policy has no parameter '%s'", o->object, name);
+			return run_fail("%s: the policy has no parameter '%s'", o->object, name);
 	}
 	if (check_ranges(r, o) != 0)
 		return 1;
-	return policy_object_set_rodata(&r->po, "page_size", (uint64_t)page_size) ? fail("%s", r->po.error) : 0;
+	return policy_object_set_rodata(&r->po, "page_size", (uint64_t)page_size) ? run_fail("%s", r->po.error) : 0;
 }
 
 /* The cgroup-id map follows the bound cgroups' subtrees. */
@@ -476,27 +537,27 @@ static int check_kernel(struct run *r, const struct options *o)
 {
 	char why[512];
 	if (!r->probe.privileged)
-		return fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
+		return run_fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
 			    "(run memcg-run with sudo): %s", r->probe.privilege);
 	if (!r->probe.btf)
-		return fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
+		return run_fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
 			    "CONFIG_DEBUG_INFO_BTF=y");
 	if (r->source == SOURCE_TRACEPOINT && !r->probe.tracepoint)
-		return fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
+		return run_fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
 			    "later, or the memcgc test kernel)");
 	if (r->source == SOURCE_POLL && !r->probe.cgroup2_memory)
-		return fail("this machine has no cgroup v2 memory controller: the poll source reads "
+		return run_fail("this machine has no cgroup v2 memory controller: the poll source reads "
 			    "cgroup v2's memory.stat; give --source=tracepoint");
 	if (o->dry_run)
 		return 0;
 	if (!r->probe.cgroup2_memory)
-		return fail("this machine has no cgroup v2 memory controller: memcg_bpf_ops and the cgroup "
+		return run_fail("this machine has no cgroup v2 memory controller: memcg_bpf_ops and the cgroup "
 			    "actuator (memory.high, memory.low, memory.min) need cgroup v2; --dry-run works "
 			    "on cgroup v1");
 	if (r->actuator == RUN_CGROUP)
 		return 0;
 	if (probe_policy_hooks(&r->probe, &r->meta, why, sizeof(why)) != 0)
-		return fail("%s (or --actuator=cgroup: cgroup files carry the actions out)", why);
+		return run_fail("%s (or --actuator=cgroup: cgroup files carry the actions out)", why);
 	return 0;
 }
 
@@ -519,11 +580,11 @@ static int fail_verifier(const struct run *r)
 {
 	const struct verifier_rejection *v = &r->po.verifier;
 	if (v->line)
-		fail("%s: the kernel's verifier rejected program %s at %s:%d (%s): %s; memcgc made "
+		run_fail("%s: the kernel's verifier rejected program %s at %s:%d (%s): %s; memcgc made "
 		     "code this kernel refuses: report it with the lines below", r->object, v->prog,
 		     policy_file(&r->meta, v->file, v->line), v->line, v->text, v->reason);
 	else
-		fail("%s: the kernel's verifier rejected program %s: %s; no policy line (built "
+		run_fail("%s: the kernel's verifier rejected program %s: %s; no policy line (built "
 		     "without memcgc -g): rebuild with -g to see it, and report it with the lines "
 		     "below", r->object, v->prog, v->reason);
 	fputs(v->tail, stderr);
@@ -543,10 +604,10 @@ static int choose_actuator(struct run *r, const struct options *o)
 		r->actuator = RUN_HOOKS;        /* nothing is carried out */
 	r->bind.hooks = !o->dry_run && r->meta.nactions && r->actuator == RUN_HOOKS;
 	if (o->allow_override && r->actuator == RUN_CGROUP)
-		return fail("--allow-override goes with the hooks: with the cgroup actuator two "
+		return run_fail("--allow-override goes with the hooks: with the cgroup actuator two "
 			    "memcg-run would write the same cgroup files");
 	if (o->pin_dir && r->actuator == RUN_CGROUP)
-		return fail("--pin keeps hooks attached after memcg-run exits; this kernel has no "
+		return run_fail("--pin keeps hooks attached after memcg-run exits; this kernel has no "
 			    "memcg_bpf_ops, and the cgroup actuator acts only while memcg-run runs");
 	return 0;
 }
@@ -558,7 +619,7 @@ static int open_actuator(struct run *r, const struct options *o)
 	const char *dir = actuate_state_dir();
 	actuate_restore(dir, stdout, NULL);
 	if (actuate_open(&r->act, dir, why, sizeof(why)) != 0)
-		return fail("%s", why);
+		return run_fail("%s", why);
 	r->act.log = !o->explain ? NULL : o->json ? stderr : stdout;
 	r->act_open = 1;
 	return 0;
@@ -571,16 +632,16 @@ static int open_source(struct run *r)
 {
 	char why[600], *psi_why = NULL;
 	if (psi_open(&r->psi, r, &psi_why) != 0) {
-		fail("%s", psi_why ? psi_why : "out of memory");
+		run_fail("%s", psi_why ? psi_why : "out of memory");
 		free(psi_why);
 		return 1;
 	}
 	if (r->source != SOURCE_POLL)
 		return 0;
 	if (poll_open(&r->poll, r, why, sizeof(why)) != 0)
-		return fail("%s", why);
+		return run_fail("%s", why);
 	if (policy_object_skip_program(&r->po, "count_memcg_events") != 0)
-		return fail("%s: the object has no count_memcg_events program", r->object);
+		return run_fail("%s: the object has no count_memcg_events program", r->object);
 	return 0;
 }
 
@@ -590,7 +651,7 @@ static int attach_tracepoint(struct run *r)
 	if (r->source != SOURCE_TRACEPOINT)
 		return 0;
 	if (tracefs_ensure(&r->tracefs_mounted) != 0)
-		return fail("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
+		return run_fail("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
 	struct bpf_program *tp = bpf_object__find_program_by_name(r->po.obj, "count_memcg_events");
 	policy_object_libbpf_forget();
 	r->tp_link = tp ? bpf_program__attach(tp) : NULL;
@@ -607,13 +668,13 @@ static int load_and_attach(struct run *r, const struct options *o)
 	if (open_source(r) != 0)
 		return 1;
 	if (policy_object_load(&r->po, hooks ? ops : NULL) != 0)
-		return r->po.verifier.rejected ? fail_verifier(r) : fail("%s", r->po.error);
+		return r->po.verifier.rejected ? fail_verifier(r) : run_fail("%s", r->po.error);
 	r->test_prog = policy_object_prog_fd(&r->po, "memcgc_test");
 	char why_ring[600];
 	if (transitions_open(r, why_ring, sizeof(why_ring)) != 0)
-		return fail("%s", why_ring);
+		return run_fail("%s", why_ring);
 	if (sync_ids(r) != 0)
-		return fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
+		return run_fail("%s: cannot fill the cgroup map: %s", o->object, strerror(errno));
 	if (attach_tracepoint(r) != 0)
 		return 1;
 	if (!hooks)
@@ -624,7 +685,7 @@ static int load_and_attach(struct run *r, const struct options *o)
 	char *why = calloc(1, size);
 	struct bpf_map *map = policy_object_map(&r->po, ops);
 	int rc = !map || !why || attach_hooks(r, map, o->allow_override, why, (int)size) != 0 ?
-		 fail("%s", !map ? "the object has no struct_ops map for this kernel's ABI" :
+		 run_fail("%s", !map ? "the object has no struct_ops map for this kernel's ABI" :
 		      why ? why : "out of memory") : 0;
 	free(why);
 	return rc;
@@ -640,7 +701,7 @@ static int set_priority(struct run *r, const struct options *o)
 		return 0;
 	if (setpriority(PRIO_PROCESS, 0, want) != 0) {
 		if (o->nice_mode == NICE_GIVEN)
-			return fail("--nice %d: cannot set memcg-run's niceness: %s", want, strerror(errno));
+			return run_fail("--nice %d: cannot set memcg-run's niceness: %s", want, strerror(errno));
 		fprintf(stderr, "memcg-run: note: cannot raise its CPU priority to nice %d (%s): on a busy "
 			"machine the cgroup files are written later (--nice keep: not tried)\n", want,
 			strerror(errno));
@@ -794,7 +855,7 @@ static int run_loop(struct run *r, const struct options *o)
 		}
 		double wake = earliest(earliest(status, rescan), earliest(end, periodic ? period : HUGE_VAL));
 		if (transitions_wait(r, wake - monotonic_s(), &waiting) < 0)
-			rc = fail("%s: waiting on its ring buffer of transitions: %s", r->object, strerror(errno));
+			rc = run_fail("%s: waiting on its ring buffer of transitions: %s", r->object, strerror(errno));
 		act_on_transitions(r);
 	}
 	sigprocmask(SIG_SETMASK, &waiting, NULL);
@@ -812,7 +873,7 @@ static void catch_signals(void)
 
 static int interrupted(void)
 {
-	return stop ? fail("stopped by a signal before the policy ran; nothing was left loaded") : 0;
+	return stop ? run_fail("stopped by a signal before the policy ran; nothing was left loaded") : 0;
 }
 
 /* --restore: the files of runs that are gone, from their journals. */
@@ -822,10 +883,116 @@ static int restore_journals(void)
 	const char *dir = actuate_state_dir();
 	int problems = actuate_restore(dir, stdout, &journals);
 	if (problems < 0)
-		return fail("cannot read the journals in %s: %s", dir, strerror(errno));
+		return run_fail("cannot read the journals in %s: %s", dir, strerror(errno));
 	if (!journals)
 		printf("memcg-run: no journal of a stopped memcg-run in %s: nothing to restore\n", dir);
 	return problems ? 1 : 0;
+}
+
+/* --record without a policy: each --cgroup NAME=PATH is a cgroup of its own. */
+static int record_cgroups(struct run *r, const struct options *o)
+{
+	for (int k = 0; k < o->ncgroups; k++) {
+		struct meta_cgroup *c = &r->meta.cgroups[k];
+		size_t len = strcspn(o->cgroups[k], "=");
+		if (len == 0 || len >= sizeof(c->name))
+			return run_fail("--cgroup %s: a name of 1 to %zu characters before '='", o->cgroups[k],
+				    sizeof(c->name) - 1);
+		memcpy(c->name, o->cgroups[k], len);
+		c->slot = k;
+		if (meta_cgroup(&r->meta, c->name))
+			return run_fail("--cgroup %s: cgroup %s is given twice", o->cgroups[k], c->name);
+		r->meta.ncgroups = k + 1;
+	}
+	return 0;
+}
+
+/* --record's --cgroup NAME=/: the whole machine, the root of the memory hierarchy (its
+ * events and every memcg's below). The options rewritten are allocated in `owned`. */
+static int whole_machine(struct options *o, const char *root, char **owned)
+{
+	for (int k = 0; k < o->ncgroups; k++) {
+		size_t len = strcspn(o->cgroups[k], "=");
+		if (strcmp(o->cgroups[k] + len, "=/") != 0)
+			continue;
+		if (asprintf(&owned[k], "%.*s=%s", (int)len, o->cgroups[k], root) < 0)
+			return run_fail("out of memory");
+		o->cgroups[k] = owned[k];
+	}
+	return 0;
+}
+
+/* --record FILE: the cgroups bound (not locked: nothing is driven), then recorded. */
+static int record_main(struct run *r, struct options *o)
+{
+	if (!r->probe.privileged)
+		return run_fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
+			    "(run memcg-run with sudo): %s", r->probe.privilege);
+	if (!r->probe.tracepoint)
+		return run_fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
+			    "later, or the memcgc test kernel): --record counts events with it");
+	r->bind.v1 = !r->probe.cgroup2_memory && r->probe.cgroup1_memory;
+	char *owned[META_MAX] = { 0 };
+	int rc = whole_machine(o, r->bind.v1 ? CGROUP1_MEMORY_ROOT : CGROUP2_ROOT, owned) ||
+		 (!o->object && record_cgroups(r, o) != 0) || bind_all(r, o, 0) != 0 || interrupted() ||
+		 record_run(r, o->record, o->duration, o->step, &stop);
+	for (int k = 0; k < META_MAX; k++)
+		free(owned[k]);
+	return rc;
+}
+
+/* The object at `path` opened, its metadata read and checked: 0, or 1 after an error
+ * line (nothing left open). */
+static int open_policy(struct run *r, const char *path, int verbose)
+{
+	char why[512];
+	r->object = path;
+	if (policy_object_open(&r->po, path) != 0) {
+		run_fail("%s", r->po.error);
+		show_libbpf(verbose);
+		return 1;
+	}
+	if (meta_parse(r->po.meta, &r->meta, why, sizeof(why)) != 0) {
+		run_fail("%s: %s", path, why);
+		close_object(r);
+		return 1;
+	}
+	if (policy_object_check(&r->po, &r->meta) != 0) {
+		run_fail("%s", r->po.error);
+		close_object(r);
+		return 1;
+	}
+	return 0;
+}
+
+/* --compare B.o: the second object, with --set and then --compare-set. */
+static int open_compared(struct run *b, const struct options *o)
+{
+	static struct options ob;
+	ob = *o;
+	ob.object = o->compare;
+	for (int k = 0; k < o->ncompare_sets && ob.nsets < META_MAX * 2; k++)
+		ob.sets[ob.nsets++] = o->compare_sets[k];
+	b->dry_run = 1;
+	if (open_policy(b, o->compare, o->verbose) != 0)
+		return 1;
+	return set_params(b, &ob);
+}
+
+/* --replay FILE POLICY.o: the parameters set, then the recording fed through the object
+ * (and the --compare one). */
+static int replay_main(struct run *r, const struct options *o)
+{
+	static struct run b;
+	struct run *runs[2] = { r, &b };
+	r->dry_run = 1;
+	if (set_params(r, o) != 0 || (o->compare && open_compared(&b, o) != 0)) {
+		close_object(&b);
+		return 1;
+	}
+	int rc = replay_run(runs, o->compare ? 2 : 1, o->replay, o->cgroups, o->ncgroups, o->json);
+	close_object(&b);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -836,25 +1003,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	static struct run r;
-	r.object = o.object;
-	if (o.object) {
-		char why[512];
-		if (policy_object_open(&r.po, o.object) != 0) {
-			fail("%s", r.po.error);
-			show_libbpf(o.verbose);
-			return 1;
-		}
-		if (meta_parse(r.po.meta, &r.meta, why, sizeof(why)) != 0) {
-			fail("%s: %s", o.object, why);
-			close_object(&r);
-			return 1;
-		}
-		if (policy_object_check(&r.po, &r.meta) != 0) {
-			fail("%s", r.po.error);
-			close_object(&r);
-			return 1;
-		}
-	}
+	if (o.object && open_policy(&r, o.object, o.verbose) != 0)
+		return 1;
 	if (o.unpin_dir)
 		return unpin_policy(o.unpin_dir);
 	if (o.restore)
@@ -864,7 +1014,19 @@ int main(int argc, char **argv)
 		close_object(&r);
 		return 0;
 	}
+	if (o.replay) {
+		int rc = replay_main(&r, &o);
+		close_object(&r);
+		return rc;
+	}
 	probe_kernel(o.btf, &r.probe);
+	if (o.record) {
+		int rc = record_main(&r, &o);
+		for (int s = 0; s < r.bind.ncgroups; s++)
+			bind_release(&r.bind.cgroups[s]);
+		close_object(&r);
+		return rc;
+	}
 	if (o.probe) {
 		int ok = report_probe(&r, o.object != NULL, o.dry_run);
 		close_object(&r);
@@ -874,7 +1036,7 @@ int main(int argc, char **argv)
 	r.allow_override = o.allow_override;
 	r.bind.v1 = o.dry_run && !r.probe.cgroup2_memory && r.probe.cgroup1_memory;
 	policy_object_libbpf_forget();
-	int rc = choose_actuator(&r, &o) || check_kernel(&r, &o) || bind_all(&r, &o) || set_params(&r, &o) ||
+	int rc = choose_actuator(&r, &o) || check_kernel(&r, &o) || bind_all(&r, &o, !o.allow_override) || set_params(&r, &o) ||
 		 interrupted() || load_and_attach(&r, &o) || set_priority(&r, &o) || interrupted();
 	if (rc)
 		show_libbpf(o.verbose);

@@ -115,19 +115,32 @@ static int try_load_and_attach(char *why, size_t size)
 		return -1;
 	}
 	bool mounted = false;
-	long id = tracefs_ensure(&mounted) == 0 ? event_id() : -1;
-	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr),
-					.config = (uint64_t)id, .sample_period = 1, .wakeup_events = 1 };
-	int ev = id < 0 ? -1 : (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	int rc = ev >= 0 ? ioctl(ev, PERF_EVENT_IOC_SET_BPF, prog) : -1;
-	if (rc != 0)
-		snprintf(why, size, "%s memcg:count_memcg_events: %s", id < 0 ? "reading the id of" :
-			 ev < 0 ? "opening a perf event on" : "attaching to", strerror(errno));
+	const char *failed = NULL;
+	int ev = tracefs_ensure(&mounted) == 0 ? probe_attach_tracepoint(prog, &failed) : -1;
+	if (ev < 0)
+		snprintf(why, size, "%s memcg:count_memcg_events: %s", failed ? failed :
+			 "mounting tracefs for", strerror(errno));
 	if (ev >= 0)
 		close(ev);
 	close(prog);
 	tracefs_release(mounted);
-	return rc ? -1 : 0;
+	return ev < 0 ? -1 : 0;
+}
+
+int probe_attach_tracepoint(int prog, const char **failed)
+{
+	long id = event_id();
+	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr),
+					.config = (uint64_t)id, .sample_period = 1, .wakeup_events = 1 };
+	int ev = id < 0 ? -1 : (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (ev >= 0 && ioctl(ev, PERF_EVENT_IOC_SET_BPF, prog) == 0)
+		return ev;
+	int err = errno;
+	*failed = id < 0 ? "reading the id of" : ev < 0 ? "opening a perf event on" : "attaching to";
+	if (ev >= 0)
+		close(ev);
+	errno = err;
+	return -1;
 }
 
 /* Without the tracepoint (the poll source): what memcg-run does then, in small: load a

@@ -28,4 +28,9 @@ void probe_kernel(const char *btf_path, struct kernel_probe *k);
 int probe_policy_hooks(const struct kernel_probe *k, const struct policy_meta *m, char *why,
 		       int size);
 
+/* Attaches tracepoint program `prog` to memcg:count_memcg_events through a perf event (as
+ * libbpf does; tracefs mounted): the event's fd, which holds the attachment, or -1 with
+ * errno and what failed in *failed ("opening a perf event on"). */
+int probe_attach_tracepoint(int prog, const char **failed);
+
 #endif

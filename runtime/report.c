@@ -248,6 +248,27 @@ static void json_values(const struct run *r, int rule, uint64_t now)
 	printf("]");
 }
 
+void report_values(const struct run *r, int rule, uint64_t now, int json)
+{
+	if (json)
+		json_values(r, rule, now);
+	else
+		print_values(r, rule, now, "  ");
+}
+
+void report_json_str(const char *s)
+{
+	json_str(s);
+}
+
+const char *report_hook_unit(const char *kind)
+{
+	for (int k = 0; k < NKINDS; k++)
+		if (strcmp(hook_kinds[k].kind, kind) == 0)
+			return hook_kinds[k].unit;
+	return "";
+}
+
 static void rule_state(const struct run *r, int rule, struct rule_state *st)
 {
 	uint32_t key = (uint32_t)rule;

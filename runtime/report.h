@@ -13,6 +13,13 @@ void report_start(const struct run *r, int dry_run, int json);
 /* What the hook of action kind `kind` would return for cgroup `id` at `now` (ns,
  * CLOCK_MONOTONIC), asked of the object's test entry; 0 if that fails. */
 uint64_t report_hook_value(const struct run *r, const char *kind, uint64_t id, uint64_t now);
+/* The terms of a rule's condition at `now`: `  TERM VALUE, ...` (text), or `, "values": [...]`
+ * (json), as the status shows them. */
+void report_values(const struct run *r, int rule, uint64_t now, int json);
+/* `s` as a JSON string, on standard output. */
+void report_json_str(const char *s);
+/* The unit a hook value of action kind `kind` is shown in ("pages", "ms", ""). */
+const char *report_hook_unit(const char *kind);
 void report_tick(struct run *r, double t, int json, int quiet, int explain);
 /* A rule's transition, read from the ring buffer at read_ns: one line (text, or JSON with
  * --json), printed once the files it changes are set. */

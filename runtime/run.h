@@ -63,4 +63,7 @@ struct run {
 	int shown_once;
 };
 
+/* An error: the one line `memcg-run: error: MESSAGE` on standard error; returns 1. */
+int run_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

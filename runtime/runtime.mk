@@ -2,7 +2,8 @@
 
 RUNTIME_SRCS := runtime/memcg-run.c runtime/meta.c runtime/probe.c runtime/bind.c \
 	runtime/attach.c runtime/report.c runtime/pin.c runtime/policy_object.c \
-	runtime/actuate.c runtime/poll.c runtime/psi.c runtime/reaction.c runtime/transitions.c
+	runtime/actuate.c runtime/poll.c runtime/psi.c runtime/reaction.c runtime/transitions.c \
+	runtime/record.c runtime/replay.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 
 $(RUNTIME_OBJS): $(BUILD)/runtime/%.o: runtime/%.c $(LIBBPF_A)
@@ -18,6 +19,8 @@ all: $(BUILD)/memcg-run
 
 SUITE_runtime      := tests/runtime/run-runtime.sh $(BUILD)
 SUITE_runtime_DEPS := all
+SUITE_record       := tests/runtime/run-record.sh $(BUILD)
+SUITE_record_DEPS  := all
 
 # The cgroup actuator's journal and restore against fake cgroup files (no kernel, no root).
 $(BUILD)/test-actuate: tests/runtime/test-actuate.c runtime/actuate.c runtime/actuate.h \

@@ -42,7 +42,7 @@ SUITE_runner             := tests/runner/run-runner-tests.sh
 SUITE_runner_DEPS        :=
 
 SUITES := deps-pin docs runner frontend frontend-unit frontend-asan fuzz fuzz-object limits limits-asan \
-	files set events codegen semantics objects cost random actuate poll runtime hostile runtime-asan hostile-asan \
+	files set events codegen semantics objects cost random actuate poll runtime record hostile runtime-asan record-asan hostile-asan \
 	vm vm-memcgc
 
 # One target per suite, and `check` for all of them in order (prerequisites first, so a
