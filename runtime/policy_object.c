@@ -101,6 +101,111 @@ static char *read_section(const void *image, size_t size, const char *name)
 	return out;
 }
 
+/* libbpf's four names of a struct_ops section. */
+static const char *const struct_ops_sections[] = {
+	".struct_ops", ".struct_ops.link", "?.struct_ops", "?.struct_ops.link",
+};
+
+static int is_struct_ops_section(const char *name)
+{
+	for (size_t i = 0; i < sizeof(struct_ops_sections) / sizeof(struct_ops_sections[0]); i++)
+		if (strcmp(name, struct_ops_sections[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* What struct_ops_fit reads of an ELF image: its BTF (parsed) and symbol table. */
+struct elf_view {
+	Elf *elf;
+	size_t shstrndx;
+	struct btf *btf;
+	Elf_Data *symtab;
+	size_t symstr;                  /* the symbol table's string section */
+};
+
+/* Whether `size` bytes at `offset` fit in a section of `section` bytes (no wrap). */
+static int fits(uint64_t offset, uint64_t size, uint64_t section)
+{
+	return offset <= section && size <= section - offset;
+}
+
+/* Whether every ELF symbol named `name` has a value at which `size` bytes fit. */
+static int symbols_fit(const struct elf_view *v, const char *name, uint64_t size, uint64_t section)
+{
+	GElf_Sym sym;
+	for (int i = 0; v->symtab && gelf_getsym(v->symtab, i, &sym); i++) {
+		const char *sname = elf_strptr(v->elf, v->symstr, sym.st_name);
+		if (sname && strcmp(sname, name) == 0 && !fits(sym.st_value, size, section))
+			return 0;
+	}
+	return 1;
+}
+
+/* libbpf 1.5 checks a struct_ops variable against its section in 32-bit arithmetic (the
+ * sum of offset and size can wrap) and then copies from that offset: a crafted object made
+ * it read far out of bounds (found by the fuzz-object suite). So before libbpf sees an
+ * object, each variable of a struct_ops section must fit in the section at its BTF offset
+ * and at the value of every ELF symbol of its name (libbpf takes the symbol's when the
+ * section's BTF size is 0). */
+static int struct_ops_fit(struct policy_object *po, const struct elf_view *v, const char *section,
+			  size_t bytes)
+{
+	if (!v->btf)
+		return fail(po, "has a struct_ops section (%s) but no BTF that can be read", section);
+	int id = btf__find_by_name_kind(v->btf, section, BTF_KIND_DATASEC);
+	const struct btf_type *sec = id > 0 ? btf__type_by_id(v->btf, (unsigned)id) : NULL;
+	const struct btf_var_secinfo *vs = sec ? btf_var_secinfos(sec) : NULL;
+	for (int i = 0; sec && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(v->btf, vs->type);
+		int type = btf__resolve_type(v->btf, vs->type);
+		const struct btf_type *t = type > 0 ? btf__type_by_id(v->btf, (unsigned)type) : NULL;
+		const char *name = var ? btf__name_by_offset(v->btf, var->name_off) : NULL;
+		if (t && name && (!fits(vs->offset, t->size, bytes) || !symbols_fit(v, name, t->size, bytes)))
+			return fail(po, "struct_ops variable %.64s (%u bytes) lies beyond its section %s "
+				    "(%zu bytes)", name, t->size, section, bytes);
+	}
+	return 0;       /* a variable without a type or name: libbpf refuses it unread */
+}
+
+/* The BTF and the symbol table of an ELF image, into v (the last of each, as libbpf). */
+static void view_elf(struct elf_view *v)
+{
+	Elf_Data *btf = NULL;
+	for (Elf_Scn *scn = elf_nextscn(v->elf, NULL); scn; scn = elf_nextscn(v->elf, scn)) {
+		GElf_Shdr sh;
+		const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(v->elf, v->shstrndx, sh.sh_name) : NULL;
+		Elf_Data *data = name ? elf_getdata(scn, NULL) : NULL;
+		if (data && strcmp(name, ".BTF") == 0)
+			btf = data;
+		else if (data && sh.sh_type == SHT_SYMTAB)
+			v->symtab = data, v->symstr = sh.sh_link;
+	}
+	v->btf = btf && btf->d_buf ? btf__new(btf->d_buf, btf->d_size) : NULL;
+}
+
+/* The checks libbpf's own reading of the ELF needs first (struct_ops_fit). */
+static int check_elf(struct policy_object *po, const void *image, size_t size)
+{
+	struct elf_view v = { 0 };
+	elf_version(EV_CURRENT);
+	v.elf = elf_memory((char *)image, size);
+	int rc = 0;
+	if (v.elf && elf_kind(v.elf) == ELF_K_ELF && elf_getshdrstrndx(v.elf, &v.shstrndx) == 0) {
+		view_elf(&v);
+		for (Elf_Scn *scn = elf_nextscn(v.elf, NULL); scn && !rc; scn = elf_nextscn(v.elf, scn)) {
+			GElf_Shdr sh;
+			const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(v.elf, v.shstrndx, sh.sh_name) : NULL;
+			Elf_Data *data = name && is_struct_ops_section(name) ? elf_getdata(scn, NULL) : NULL;
+			if (data)
+				rc = struct_ops_fit(po, &v, name, data->d_size);
+		}
+	}
+	btf__free(v.btf);
+	if (v.elf)
+		elf_end(v.elf);
+	return rc;      /* anything else wrong with the ELF: libbpf says what */
+}
+
 /* libbpf's warnings, without its notes (it notes every section it does not know, such as
  * the metadata's), are kept, not printed: an error is one line, with libbpf's first
  * warning in it; policy_object_libbpf_log() has them all (memcg-run -v prints them). */
@@ -192,6 +297,8 @@ int policy_object_open_mem(struct policy_object *po, const char *path, const voi
 		return fail(po, "made by an incompatible memcgc (metadata format '%.*s', this "
 			    "memcg-run reads '" META_FORMAT_LINE "'): rebuild it with this memcgc",
 			    (int)(first < 80 ? first : 80), po->meta);
+	if (check_elf(po, image, size) != 0)
+		return -1;
 	object_name(path, name, sizeof(name));
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	policy_object_libbpf_forget();

@@ -99,6 +99,37 @@ for c in "${strict_cases[@]}"; do
 	one_line "meta-strict-$name" "$want" "$run" --inspect "$work/meta-$name.o"
 done
 
+# a struct_ops variable placed past its section by its ELF symbol: libbpf 1.5 adds offset
+# and size in 32 bits (0xfffffff0 + 24 wraps to 8) and copied from 4 GiB past the
+# section (a SEGV the fuzz-object suite found); a 64-bit value libbpf would cut to 32 bits
+symbol_at() {   # NAME SYMBOL VALUE: priority.o with SYMBOL's st_value set to VALUE
+	python3 - "$prio" "$work/sym-$1.o" "$2" "$3" <<'PY'
+import struct, sys
+path, out, name, value = sys.argv[1], sys.argv[2], sys.argv[3].encode(), int(sys.argv[4], 0)
+b = bytearray(open(path, "rb").read())
+shoff, = struct.unpack_from("<Q", b, 0x28)
+shentsize, shnum = struct.unpack_from("<HH", b, 0x3a)
+secs = [struct.unpack_from("<IIQQQQIIQQ", b, shoff + i * shentsize) for i in range(shnum)]
+symtab = next(s for s in secs if s[1] == 2)             # SHT_SYMTAB
+strtab = secs[symtab[6]]
+hits = 0
+for off in range(symtab[4], symtab[4] + symtab[5], 24):
+    st_name, = struct.unpack_from("<I", b, off)
+    start = strtab[4] + st_name
+    if bytes(b[start:b.index(0, start)]) == name:
+        struct.pack_into("<Q", b, off + 8, value)
+        hits += 1
+assert hits == 1, hits
+open(out, "wb").write(b)
+PY
+}
+symbol_at wrap ops_v2 0xfffffff0
+one_line struct-ops-offset-wraps "struct_ops variable ops_v2 (24 bytes) lies beyond its section .struct_ops.link (24 bytes)" \
+	"$run" --inspect "$work/sym-wrap.o"
+symbol_at far ops_v2 0x100000000
+one_line struct-ops-offset-64bit "struct_ops variable ops_v2 (24 bytes) lies beyond its section .struct_ops.link" \
+	"$run" --inspect "$work/sym-far.o"
+
 # maps whose values are larger than memcg-run reads (a stack overflow), or whose entries
 # do not cover the metadata's counters: refused before anything is loaded or read
 shapes() {   # NAME CLANG-DEFINES...: tests/runtime/hostile/shapes.c with priority's metadata
