@@ -533,18 +533,31 @@ static int sync_ids(struct run *r)
 	return 0;
 }
 
+/* What a run and --record both need: the privileges, and the tracepoint (`why`: for what). */
+static int need_privileges(const struct run *r)
+{
+	return r->probe.privileged ? 0 :
+	       run_fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
+			"(run memcg-run with sudo): %s", r->probe.privilege);
+}
+
+static int need_tracepoint(const struct run *r, const char *why)
+{
+	return r->probe.tracepoint ? 0 :
+	       run_fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
+			"later, or the memcgc test kernel)%s", why);
+}
+
 static int check_kernel(struct run *r, const struct options *o)
 {
 	char why[512];
-	if (!r->probe.privileged)
-		return run_fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
-			    "(run memcg-run with sudo): %s", r->probe.privilege);
+	if (need_privileges(r) != 0)
+		return 1;
 	if (!r->probe.btf)
 		return run_fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): build it with "
 			    "CONFIG_DEBUG_INFO_BTF=y");
-	if (r->source == SOURCE_TRACEPOINT && !r->probe.tracepoint)
-		return run_fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
-			    "later, or the memcgc test kernel)");
+	if (r->source == SOURCE_TRACEPOINT && need_tracepoint(r, "") != 0)
+		return 1;
 	if (r->source == SOURCE_POLL && !r->probe.cgroup2_memory)
 		return run_fail("this machine has no cgroup v2 memory controller: the poll source reads "
 			    "cgroup v2's memory.stat; give --source=tracepoint");
@@ -925,12 +938,8 @@ static int whole_machine(struct options *o, const char *root, char **owned)
 /* --record FILE: the cgroups bound (not locked: nothing is driven), then recorded. */
 static int record_main(struct run *r, struct options *o)
 {
-	if (!r->probe.privileged)
-		return run_fail("loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
-			    "(run memcg-run with sudo): %s", r->probe.privilege);
-	if (!r->probe.tracepoint)
-		return run_fail("this kernel has no memcg:count_memcg_events tracepoint (Linux 6.13 or "
-			    "later, or the memcgc test kernel): --record counts events with it");
+	if (need_privileges(r) != 0 || need_tracepoint(r, ": --record counts events with it") != 0)
+		return 1;
 	r->bind.v1 = !r->probe.cgroup2_memory && r->probe.cgroup1_memory;
 	char *owned[META_MAX] = { 0 };
 	int rc = whole_machine(o, r->bind.v1 ? CGROUP1_MEMORY_ROOT : CGROUP2_ROOT, owned) ||

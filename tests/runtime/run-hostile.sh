@@ -11,16 +11,8 @@ root=/sys/fs/cgroup/memory
 high=$root/memcgc-h-high.$$ low=$root/memcgc-h-low.$$
 mkdir -p "$work"
 
-pass() { echo "PASS hostile/$1${2:+ ($2)}"; }
-fail() { echo "FAIL hostile/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
-# check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
-check() {
-	local name=$1 want=$2 text=$3; shift 3
-	local out status
-	out=$("$@" 2>&1); status=$?
-	if [ "$status" = "$want" ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
-	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out" | cut -c1-300)"; fi
-}
+SUITE=hostile
+. "$(dirname "$0")/lib.sh"
 # one_line NAME WANT_TEXT COMMAND...: exit 1 and exactly one line of output, containing the text
 one_line() {
 	local name=$1 text=$2; shift 2

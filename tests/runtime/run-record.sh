@@ -23,22 +23,8 @@ if [ ! -d "$root" ]; then echo "SKIP record: setup: no cgroup v1 memory hierarch
 mkdir -p "$work"
 file=/var/tmp/memcgc-rec-file.$$
 
-pass() { echo "PASS record/$1${2:+ ($2)}"; }
-# wait_for FILE REGEX SECONDS: until a line of FILE matches (0), or time runs out (1)
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
-fail() { echo "FAIL record/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
-# check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
-check() {
-	local name=$1 want=$2 text=$3; shift 3
-	local out status
-	out=$("$@" 2>&1); status=$?
-	if [ "$status" = "$want" ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
-	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out")"; fi
-}
+SUITE=record
+. "$(dirname "$0")/lib.sh"
 # one_line NAME WANT_TEXT COMMAND...: exit 1 and exactly one line on stderr, that one
 one_line() {
 	local name=$1 text=$2; shift 2

@@ -22,17 +22,9 @@ high=$root/memcgc-rt-high.$$ low=$root/memcgc-rt-low.$$
 if [ "$(id -u)" != 0 ]; then echo "SKIP runtime: setup: needs root (BPF, cgroups)"; exit 0; fi
 mkdir -p "$work"
 
-pass() { echo "PASS runtime/$1${2:+ ($2)}"; }
-fail() { echo "FAIL runtime/$1: $2"; shift 2; for l in "$@"; do echo "  $l"; done; }
+SUITE=runtime
+. "$(dirname "$0")/lib.sh"
 only() { [ -z "${RUNTIME_TESTS:-}" ] || [[ " $RUNTIME_TESTS " == *" $1 "* ]]; }
-# check NAME WANT_STATUS WANT_TEXT COMMAND...: status and a line of output (stdout+stderr)
-check() {
-	local name=$1 want=$2 text=$3; shift 3
-	local out status
-	out=$("$@" 2>&1); status=$?
-	if [ "$status" = "$want" ] && grep -qF -- "$text" <<<"$out"; then pass "$name"
-	else fail "$name" "exit $status (want $want), output lacks '$text'" "$(head -5 <<<"$out")"; fi
-}
 cleanup() {
 	for d in "$high/child" "$high/child2" "$high" "$low"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
 	rm -f /var/tmp/memcgc-rt-file.$$
@@ -80,12 +72,6 @@ while True:
     time.sleep(0.2)
 PY
 bpfids() { python3 "$work/bpfids.py" "$@"; }
-# wait_for FILE REGEX SECONDS: until a line of FILE matches (0), or time runs out (1)
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
 # pressure CGROUP FILE REGEX SECONDS: page-cache reclaim in CGROUP (32 MiB limit): write
 # 96 MiB, then read it back again and again until a line of FILE matches REGEX (0) or time
 # runs out (1), so that a rule on the reclaim rate stays on however slow the machine is
